@@ -1,0 +1,26 @@
+"""Shared test settings: hypothesis profiles and a fresh naming/seed state per test."""
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default", max_examples=25, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
+)
+settings.register_profile(
+    "thorough", max_examples=500, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state():
+    """Each test starts with Keras-style names from zero and a fixed seed."""
+    from tinynet import utils
+
+    utils.clear_session()
+    utils.set_random_seed(0)
+    yield

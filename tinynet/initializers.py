@@ -1,0 +1,90 @@
+"""Weight initializers with Keras's names, defaults and fan computation."""
+
+import numpy as np
+
+from tinynet import utils
+
+
+def compute_fans(shape):
+    """Keras's fans: Dense ``(in, out)``; Conv ``(kh, kw, in, out)`` → ``kh·kw·in``, ``kh·kw·out``."""
+    if len(shape) < 1:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = int(np.prod(shape[:-2]))
+    return receptive * shape[-2], receptive * shape[-1]
+
+
+# L = sqrt(6 / (fan_in + fan_out)),  W ~ U(−L, L)
+def glorot_uniform(shape, rng):
+    fan_in, fan_out = compute_fans(shape)
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, shape)
+
+
+# σ = sqrt(2 / (fan_in + fan_out)),  W ~ N(0, σ²) truncated at 2σ (Keras's truncated normal)
+def glorot_normal(shape, rng):
+    fan_in, fan_out = compute_fans(shape)
+    return _truncated_normal(shape, np.sqrt(2.0 / (fan_in + fan_out)), rng)
+
+
+# L = sqrt(6 / fan_in),  W ~ U(−L, L)
+def he_uniform(shape, rng):
+    fan_in, _ = compute_fans(shape)
+    limit = np.sqrt(6.0 / fan_in)
+    return rng.uniform(-limit, limit, shape)
+
+
+# σ = sqrt(2 / fan_in),  W ~ N(0, σ²) truncated at 2σ
+def he_normal(shape, rng):
+    fan_in, _ = compute_fans(shape)
+    return _truncated_normal(shape, np.sqrt(2.0 / fan_in), rng)
+
+
+def zeros(shape, rng):
+    return np.zeros(shape)
+
+
+def ones(shape, rng):
+    return np.ones(shape)
+
+
+# Keras defaults: RandomNormal(mean=0, stddev=0.05), RandomUniform(−0.05, 0.05)
+def random_normal(shape, rng):
+    return rng.normal(0.0, 0.05, shape)
+
+
+def random_uniform(shape, rng):
+    return rng.uniform(-0.05, 0.05, shape)
+
+
+def _truncated_normal(shape, stddev, rng):
+    # Keras scales stddev by 1/0.8796... so that the truncated draw keeps the variance.
+    stddev = stddev / 0.87962566103423978
+    w = rng.normal(0.0, stddev, shape)
+    bad = np.abs(w) > 2 * stddev
+    while bad.any():  # redraw the tails until every value lies within 2σ
+        w[bad] = rng.normal(0.0, stddev, bad.sum())
+        bad = np.abs(w) > 2 * stddev
+    return w
+
+
+INITIALIZERS = {
+    f.__name__: f
+    for f in (glorot_uniform, glorot_normal, he_uniform, he_normal, zeros, ones,
+              random_normal, random_uniform)
+}
+
+
+def get(name):
+    """An initializer ``f(shape, rng) -> array`` by name; the error lists the valid names."""
+    if callable(name):
+        return name
+    return utils.lookup("initializer", name, INITIALIZERS)
+
+
+def initialize(name, shape, dtype):
+    """Draw a weight of ``shape`` in ``dtype`` with the named initializer."""
+    return np.asarray(get(name)(tuple(shape), utils.rng()), dtype=dtype)

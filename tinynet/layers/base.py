@@ -1,0 +1,125 @@
+"""The Layer contract that every tinynet layer follows.
+
+Gradient vocabulary, used in every file: ``dy`` is the gradient of the loss
+arriving from the layer above (same shape as this layer's output); ``dx`` is the
+gradient this layer passes down (same shape as its input); ``dW`` / ``dkernel``
+and ``db`` / ``dbias`` are the gradients of its own parameters.
+"""
+
+import numpy as np
+
+from tinynet import utils
+
+
+class Layer:
+    """Base class: ``build`` → ``forward`` → ``backward``, with Keras-named params.
+
+    Args:
+        name: the layer's name; defaults to Keras's scheme (``dense``, ``dense_1``, ...).
+        dtype: float type of weights and outputs, ``"float32"`` (default) or ``"float64"``.
+        input_shape: shape of one sample (without the batch axis), for a first layer.
+        input_dim: shorthand for ``input_shape=(input_dim,)``, as the book writes it.
+    """
+
+    def __init__(self, name=None, dtype="float32", input_shape=None, input_dim=None):
+        self.name = name or utils.unique_name(utils.snake_case(type(self).__name__))
+        if np.dtype(dtype) not in (np.float32, np.float64):
+            raise ValueError(
+                f"{self.name}: dtype must be 'float32' or 'float64', got {dtype!r}."
+            )
+        self.dtype = np.dtype(dtype)
+        if input_dim is not None:
+            input_shape = (int(input_dim),)
+        self.input_shape = None if input_shape is None else tuple(input_shape)
+        self.params = {}  # name → array, Keras names: "kernel", "bias"
+        self.grads = {}  # same keys as params, filled by backward
+        self.built = False
+        self.output_shape = None
+
+    # -- building ---------------------------------------------------------------
+    def build(self, input_shape):
+        """Create weights for a per-sample ``input_shape``; called once, lazily."""
+        self.input_shape = tuple(input_shape)
+        self.output_shape = self.compute_output_shape(self.input_shape)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        """Per-sample output shape for a per-sample input shape (identity by default)."""
+        return tuple(input_shape)
+
+    def __call__(self, x, training=False):
+        return self.forward(x, training=training)
+
+    def _prepare(self, x):
+        """Cast ``x`` to this layer's dtype, build on first use, and check its shape."""
+        x = np.asarray(x, dtype=self.dtype)
+        if not self.built:
+            self.build(x.shape[1:])
+        elif x.shape[1:] != self.input_shape:
+            raise ValueError(
+                f"{self.name}: expected input of shape (batch, "
+                f"{', '.join(map(str, self.input_shape))}), got {x.shape}. "
+                "Reshape the input or rebuild the model for the new shape."
+            )
+        return x
+
+    # -- the two passes ---------------------------------------------------------
+    def forward(self, x, training=False):
+        """Compute the output; cache what ``backward`` needs."""
+        raise NotImplementedError
+
+    def backward(self, dy):
+        """Given ``dy`` = ∂L/∂output, fill ``self.grads`` and return ``dx`` = ∂L/∂input."""
+        raise NotImplementedError
+
+    # -- weights in Keras's order and shapes ---------------------------------------
+    def get_weights(self):
+        return [w.copy() for w in self.params.values()]
+
+    def set_weights(self, weights):
+        weights = list(weights)
+        if len(weights) != len(self.params):
+            raise ValueError(
+                f"{self.name}: set_weights expected {len(self.params)} arrays "
+                f"({', '.join(self.params) or 'none'}), got {len(weights)}."
+            )
+        for (key, w), new in zip(self.params.items(), weights, strict=True):
+            new = np.asarray(new)
+            if new.shape != w.shape:
+                raise ValueError(
+                    f"{self.name}: set_weights got shape {new.shape} for '{key}', "
+                    f"expected {w.shape}."
+                )
+            w[...] = new  # in place, so optimizers and caches keep their references
+
+    def count_params(self):
+        return int(sum(w.size for w in self.params.values()))
+
+    def get_config(self):
+        """Constructor arguments that rebuild this layer (used by save/load and interop)."""
+        config = {"name": self.name, "dtype": self.dtype.name}
+        if self.input_shape is not None and not self.built:
+            config["input_shape"] = list(self.input_shape)
+        return config
+
+    def __repr__(self):
+        shape = "?" if self.output_shape is None else (None, *self.output_shape)
+        return f"{type(self).__name__}(name={self.name!r}, output={shape}, params={self.count_params()})"
+
+
+class Input:
+    """Declares the per-sample input shape of a ``Sequential`` model, as ``keras.Input``.
+
+    Args:
+        shape: shape of one sample, without the batch axis, e.g. ``(28, 28, 1)``.
+    """
+
+    def __init__(self, shape, name=None):
+        shape = tuple(int(s) for s in (shape if np.iterable(shape) else (shape,)))
+        if not shape or any(s <= 0 for s in shape):
+            raise ValueError(f"Input: shape must be a tuple of positive ints, got {shape}.")
+        self.shape = shape
+        self.name = name or "input_layer"
+
+    def __repr__(self):
+        return f"Input(shape={self.shape})"

@@ -1,0 +1,70 @@
+"""Dense: the fully connected layer ``y = f(x·W + b)``."""
+
+import numpy as np
+
+from tinynet import activations, initializers
+from tinynet.layers.base import Layer
+
+
+class Dense(Layer):
+    """A fully connected layer, as ``keras.layers.Dense``.
+
+    Args:
+        units: number of output units, a positive int.
+        activation: name of the activation applied to ``x·W + b`` (``None`` is linear).
+        use_bias: whether to add the bias ``b``.
+        kernel_initializer: initializer name for ``W`` (shape ``(in, units)``).
+        bias_initializer: initializer name for ``b`` (shape ``(units,)``).
+        **kwargs: ``name``, ``dtype``, ``input_shape``, ``input_dim``.
+    """
+
+    def __init__(self, units, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(units, int | np.integer) or units <= 0:
+            raise ValueError(f"{self.name}: units must be a positive int, got {units!r}.")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+    def build(self, input_shape):
+        if len(input_shape) < 1:
+            raise ValueError(f"{self.name}: expected input of rank >= 2, got a 1-D batch.")
+        fan_in = input_shape[-1]
+        self.params["kernel"] = initializers.initialize(
+            self.kernel_initializer, (fan_in, self.units), self.dtype)
+        if self.use_bias:
+            self.params["bias"] = initializers.initialize(
+                self.bias_initializer, (self.units,), self.dtype)
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    # z = x·W + b      y = f(z)
+    def forward(self, x, training=False):
+        self.x = self._prepare(x)
+        z = self.x @ self.params["kernel"]
+        if self.use_bias:
+            z += self.params["bias"]
+        self.y = self.activation.forward(z)
+        return self.y
+
+    # dz = f'(z) ⊙ dy, then the affine part below
+    def backward(self, dy):
+        return self.backward_linear(self.activation.backward(dy, self.y))
+
+    # dW = xᵀ·dz     db = Σ_batch dz     dx = dz·Wᵀ
+    def backward_linear(self, dz):
+        x2 = self.x.reshape(-1, self.x.shape[-1])
+        dz2 = dz.reshape(-1, self.units)
+        self.grads["kernel"] = x2.T @ dz2
+        if self.use_bias:
+            self.grads["bias"] = dz2.sum(axis=0)
+        return dz @ self.params["kernel"].T
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": self.activation.name, "use_bias": self.use_bias}
