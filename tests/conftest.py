@@ -2,6 +2,8 @@
 
 import os
 
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 import pytest
 from hypothesis import HealthCheck, settings
 

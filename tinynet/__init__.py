@@ -1,3 +1,20 @@
 """tinynet: a deep-learning framework in plain NumPy, with every backward pass written out."""
 
+from tinynet import (
+                     activations,
+                     callbacks,
+                     initializers,
+                     layers,
+                     losses,
+                     metrics,
+                     models,
+                     optimizers,
+                     utils,
+)
+from tinynet.model import Sequential
+from tinynet.models import load_model
+from tinynet.perceptron import Perceptron
+
 __version__ = "0.1.0"
+__all__ = ["Perceptron", "Sequential", "activations", "callbacks", "initializers", "layers",
+           "load_model", "losses", "metrics", "models", "optimizers", "utils"]

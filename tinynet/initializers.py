@@ -6,7 +6,7 @@ from tinynet import utils
 
 
 def compute_fans(shape):
-    """Keras's fans: Dense ``(in, out)``; Conv ``(kh, kw, in, out)`` → ``kh·kw·in``, ``kh·kw·out``."""
+    """Keras's fans: Dense ``(in, out)``; Conv ``(kh, kw, in, out)`` → ``kh·kw·in, kh·kw·out``."""
     if len(shape) < 1:
         return 1, 1
     if len(shape) == 1:

@@ -104,7 +104,8 @@ class Layer:
 
     def __repr__(self):
         shape = "?" if self.output_shape is None else (None, *self.output_shape)
-        return f"{type(self).__name__}(name={self.name!r}, output={shape}, params={self.count_params()})"
+        return (f"{type(self).__name__}(name={self.name!r}, output={shape}, "
+                f"params={self.count_params()})")
 
 
 class Input:

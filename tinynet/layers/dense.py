@@ -49,7 +49,7 @@ class Dense(Layer):
         z = self.x @ self.params["kernel"]
         if self.use_bias:
             z += self.params["bias"]
-        self.y = self.activation.forward(z)
+        self.z, self.y = z, self.activation.forward(z)  # z: the logits a fused loss starts from
         return self.y
 
     # dz = f'(z) ⊙ dy, then the affine part below
