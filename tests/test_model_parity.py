@@ -16,6 +16,14 @@ def mnist():
     return (x_train[:2000] / 255.0).astype("float32"), y_train[:2000]
 
 
+@pytest.fixture
+def set_floatx():
+    """Lets a test change Keras's default float type, restoring it afterwards."""
+    old = keras.config.floatx()
+    yield keras.config.set_floatx
+    keras.config.set_floatx(old)
+
+
 def keras_mlp():
     model = keras.Sequential([
         keras.Input(shape=(28, 28)),
@@ -28,51 +36,60 @@ def keras_mlp():
     return model
 
 
-def keras_cnn():
+def keras_cnn(dtype="float32"):
     model = keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        keras.layers.Conv2D(32, (3, 3), activation="relu"),
-        keras.layers.MaxPooling2D((2, 2)),
-        keras.layers.Conv2D(64, (3, 3), activation="relu"),
-        keras.layers.MaxPooling2D((2, 2)),
-        keras.layers.Conv2D(64, (3, 3), activation="relu"),
-        keras.layers.Flatten(),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dense(10, activation="softmax"),
+        keras.Input(shape=(28, 28, 1), dtype=dtype),
+        keras.layers.Conv2D(32, (3, 3), activation="relu", dtype=dtype),
+        keras.layers.MaxPooling2D((2, 2), dtype=dtype),
+        keras.layers.Conv2D(64, (3, 3), activation="relu", dtype=dtype),
+        keras.layers.MaxPooling2D((2, 2), dtype=dtype),
+        keras.layers.Conv2D(64, (3, 3), activation="relu", dtype=dtype),
+        keras.layers.Flatten(dtype=dtype),
+        keras.layers.Dense(64, activation="relu", dtype=dtype),
+        keras.layers.Dense(10, activation="softmax", dtype=dtype),
     ])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
-def tinynet_twin(km):
+def tinynet_twin(km, dtype="float32"):
     """The same architecture written in tinynet, weights copied with set_weights."""
     model = tinynet.Sequential([tinynet.layers.Input(km.input_shape[1:])])
     for layer in km.layers:
         c = layer.get_config()
         kind = type(layer).__name__
         if kind == "Dense":
-            model.add(tinynet.layers.Dense(c["units"], activation=c["activation"]))
+            model.add(tinynet.layers.Dense(c["units"], activation=c["activation"], dtype=dtype))
         elif kind == "Conv2D":
             model.add(tinynet.layers.Conv2D(c["filters"], c["kernel_size"],
-                                            activation=c["activation"]))
+                                            activation=c["activation"], dtype=dtype))
         elif kind == "MaxPooling2D":
-            model.add(tinynet.layers.MaxPooling2D(c["pool_size"]))
+            model.add(tinynet.layers.MaxPooling2D(c["pool_size"], dtype=dtype))
         elif kind == "Flatten":
-            model.add(tinynet.layers.Flatten())
+            model.add(tinynet.layers.Flatten(dtype=dtype))
         elif kind == "Dropout":
-            model.add(tinynet.layers.Dropout(c["rate"]))
+            model.add(tinynet.layers.Dropout(c["rate"], dtype=dtype))
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.set_weights(km.get_weights())
     return model
 
 
-@pytest.mark.parametrize("build, reshape", [(keras_mlp, (28, 28)), (keras_cnn, (28, 28, 1))],
-                         ids=["mlp", "cnn"])
-def test_train_on_batch_20_steps_equal_losses_and_weights(mnist, build, reshape):
+# The CNN runs in float64 on both sides. In float32 a ReLU pre-activation can land within
+# rounding of 0 (seen: Keras z = -4.7e-10, tinynet z = +9.3e-9 for the same unit), the two
+# summation orders then disagree on relu'(z), and Adam, which divides by sqrt(v), amplifies
+# that one flipped unit into 1e-3 loss gaps within 20 steps. That is float32 chaos, not a
+# formula difference; float64 removes it and leaves the formulas to be compared.
+@pytest.mark.parametrize("build, reshape, dtype", [(keras_mlp, (28, 28), "float32"),
+                                                   (keras_cnn, (28, 28, 1), "float64")],
+                         ids=["mlp-float32", "cnn-float64"])
+def test_train_on_batch_20_steps_equal_losses_and_weights(mnist, build, reshape, dtype,
+                                                         set_floatx):
+    set_floatx(dtype)  # Keras's loss and metrics follow floatx, not the layers' dtype
+    keras.utils.set_random_seed(0)
     x, y = mnist
-    x = x.reshape(-1, *reshape)
-    km = build()
-    tm = tinynet_twin(km)
+    x = x.reshape(-1, *reshape).astype(dtype)
+    km = build(dtype) if dtype != "float32" else build()
+    tm = tinynet_twin(km, dtype)
     for step in range(20):
         xb, yb = x[step * 32:(step + 1) * 32], y[step * 32:(step + 1) * 32]
         k_loss, k_acc = km.train_on_batch(xb, yb)
@@ -87,6 +104,7 @@ def test_train_on_batch_20_steps_equal_losses_and_weights(mnist, build, reshape)
 
 def test_one_epoch_fit_loss_equals_keras(mnist):
     x, y = mnist
+    keras.utils.set_random_seed(0)
     km = keras_mlp()
     tm = tinynet_twin(km)
     k_hist = km.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0).history

@@ -82,7 +82,10 @@ def test_adam_first_step_by_hand():
     w0, g = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
     lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-7
     m, v = (1 - b1) * g, (1 - b2) * g * g
-    expected = w0 - lr * np.sqrt(1 - b2) / (1 - b1) * m / (np.sqrt(v) + eps)
+    # Keras casts β to the weights' dtype through a float32 tensor (TF's cast of a Python
+    # float), so in float64 the bias corrections use float32-rounded betas.
+    b1c, b2c = float(np.float32(b1)), float(np.float32(b2))
+    expected = w0 - lr * np.sqrt(1 - b2c) / (1 - b1c) * m / (np.sqrt(v) + eps)
     params = {"w": w0.copy()}
     optimizers.Adam(learning_rate=lr).update(params, {"w": g})
     np.testing.assert_allclose(params["w"], expected, rtol=1e-12)
@@ -94,7 +97,7 @@ def test_adam_first_step_by_hand():
 def test_sgd_momentum_two_steps_by_hand(nesterov):
     rng = np.random.default_rng(2)
     w0, g1, g2 = rng.normal(size=5), rng.normal(size=5), rng.normal(size=5)
-    lr, mu = 0.1, 0.9
+    lr, mu = 0.1, float(np.float32(0.9))  # Keras casts μ through float32, as β in Adam
     v1 = -lr * g1
     v2 = mu * v1 - lr * g2
     if nesterov:
@@ -302,3 +305,32 @@ def test_set_state_rejects_foreign_state():
     other.set_state(adam.get_state())
     with pytest.raises(ValueError, match="saved slots have shapes"):
         other.update({"w": np.ones(3, np.float32)}, {"w": np.ones(3, np.float32)})
+
+
+@pytest.fixture
+def keras_float64():
+    """Keras with floatx float64, so its learning-rate variable is float64 as tinynet's is."""
+    old = keras.config.floatx()
+    keras.config.set_floatx("float64")
+    yield
+    keras.config.set_floatx(old)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_fifty_steps_match_keras_in_float64(case, keras_float64):
+    name, kwargs = case
+    kwargs = {"learning_rate": LEARNING_RATES[name], **kwargs}
+    w0, grad_steps = weights_and_gradients(50)
+    w0 = [w.astype(np.float64) for w in w0]
+    theirs = getattr(keras.optimizers, name)(**kwargs)
+    variables = [keras.Variable(w, name=f"p{i}", dtype="float64") for i, w in enumerate(w0)]
+    ours = getattr(optimizers, name)(**kwargs)
+    params = {f"p{i}": w.copy() for i, w in enumerate(w0)}
+    for grads in grad_steps:
+        grads = [g.astype(np.float64) for g in grads]
+        theirs.apply_gradients(zip(grads, variables, strict=True))
+        ours.update(params, {f"p{i}": g for i, g in enumerate(grads)})
+    # float64 leaves room only for last-bit differences (TF's pow against NumPy's).
+    for i, v in enumerate(variables):
+        assert params[f"p{i}"].dtype == np.float64
+        np.testing.assert_allclose(params[f"p{i}"], v.numpy(), rtol=1e-12, atol=1e-14)

@@ -119,6 +119,15 @@ class Optimizer:
         return f"{self._who}(learning_rate={self.learning_rate:g}, iterations={self.iterations})"
 
 
+def _as_keras_casts(value, w):
+    """A Python-float hyperparameter as Keras's ``ops.cast(value, w.dtype)`` produces it.
+
+    TF first turns the Python float into a float32 tensor, then casts: for float64 weights
+    β = 0.999 becomes 0.9990000128746033. Invisible in float32, it matters in float64.
+    """
+    return w.dtype.type(np.float32(value))
+
+
 def _sqrt_plus(x, eps):
     """sqrt(x + ε) into one new array (the optimizers below avoid needless temporaries)."""
     out = x + eps
@@ -150,13 +159,13 @@ class SGD(Optimizer):
             # w ← w − lr·g
             w -= step
             return
-        m = state["momentum"]
+        m, mu = state["momentum"], _as_keras_casts(self.momentum, w)
         # m ← μ·m − lr·g
-        m *= self.momentum
+        m *= mu
         m -= step
         if self.nesterov:
             # w ← w + μ·m − lr·g
-            w += m * self.momentum - step
+            w += m * mu - step
         else:
             # w ← w + m
             w += m
@@ -234,7 +243,8 @@ class Adagrad(Optimizer):
         return ("accumulator",)
 
     def build_slots(self, w):
-        return {"accumulator": np.full_like(w, self.initial_accumulator_value)}
+        return {"accumulator": np.full_like(
+            w, _as_keras_casts(self.initial_accumulator_value, w))}
 
     def update_step(self, w, g, state, t):
         a = state["accumulator"]
@@ -308,7 +318,8 @@ class Adam(Optimizer):
     def update_step(self, w, g, state, t):
         m, v = state["momentum"], state["velocity"]
         f = w.dtype.type  # Keras casts lr, β and t to the variable's dtype
-        beta_1_t, beta_2_t = f(self.beta_1) ** f(t), f(self.beta_2) ** f(t)
+        beta_1_t = _as_keras_casts(self.beta_1, w) ** f(t)
+        beta_2_t = _as_keras_casts(self.beta_2, w) ** f(t)
         # α = lr·sqrt(1 − β₂ᵗ) / (1 − β₁ᵗ)   (both bias corrections folded into the step size)
         alpha = f(self.learning_rate) * np.sqrt(1 - beta_2_t) / (1 - beta_1_t)
         # m ← m + (g − m)·(1 − β₁)
