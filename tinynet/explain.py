@@ -103,12 +103,12 @@ def explain_xor(step=1, print_fn=print, seed=0, weights=None):
                      f" = {_f(dz[i])}")
         print_fn(f"{name:<8}{f'dW = {x}ᵀ·{d}':<20}dW = {_f(layer.grads['kernel'])}")
         print_fn(f"{name:<8}{f'db = Σ {d}':<20}db = {_f(layer.grads['bias'])}")
-        if x == "x":
-            print_fn(f"{name:<8}{f'dx = {d}·Wᵀ':<20}dx = {_f(dx)}   (unused: x is the data)")
+        if x == "x":  # Sequential stops the chain here: nothing below the data needs a gradient
+            print_fn(f"{name:<8}{f'dx = {d}·Wᵀ':<20}not computed: x is the data")
         for i in range(len(X) if x == "h" else 0):
             label = f"{name:<8}dx = {d}·Wᵀ" if i == 0 else ""
             print_fn(f"{label:<28}dh[{i}] = {_f(dz[i])}·Wᵀ = {_f(dx[i])}")
-        out.update({f"{name}/dz": dz.copy(), f"{name}/dx": dx.copy(),
+        out.update({f"{name}/dz": dz.copy(), f"{name}/dx": None if dx is None else dx.copy(),
                     f"{name}/dW": layer.grads["kernel"].copy(),
                     f"{name}/db": layer.grads["bias"].copy()})
         dy = dx

@@ -63,6 +63,11 @@ class Sequential:
         self.output_shape = shape
         self._params = {f"{layer.name}/{key}": w
                         for layer in self.layers for key, w in layer.params.items()}
+        # Backprop stops at the lowest layer with weights: the gradient of the input is unused.
+        weighted = [i for i, layer in enumerate(self.layers) if layer.params]
+        self._lowest = weighted[0] if weighted else len(self.layers)
+        for i, layer in enumerate(self.layers):
+            layer.compute_dx = i != self._lowest
 
     @property
     def built(self):
@@ -121,10 +126,10 @@ class Sequential:
 
     def _loss_and_backward(self, y, y_pred):
         """The loss, then the chain rule: one reversed loop over the layers."""
-        layers = self.layers
+        layers = self.layers[self._lowest:]
         if self._fused:  # ∂L/∂z straight from the logits; the head's softmax/sigmoid is skipped
-            value, dy = self.loss.from_logits(y, layers[-1].z)
-            dy = layers[-1].backward_linear(dy)
+            value, dy = self.loss.from_logits(y, self.layers[-1].z)
+            dy = self.layers[-1].backward_linear(dy)
             layers = layers[:-1]
         else:
             value, dy = self.loss(y, y_pred), self.loss.gradient(y, y_pred)

@@ -27,6 +27,7 @@ class Optimizer:
         self.learning_rate = self._number("learning_rate", learning_rate, NON_NEGATIVE)
         self.iterations = 0  # steps taken so far, as Keras's ``optimizer.iterations``
         self.slots = {}  # param key → {slot name → array}, created on first use
+        self._buffers = {}  # (shape, dtype) → scratch arrays for update_step
 
     def slot_names(self):
         """Names of the per-parameter arrays this configuration keeps (Keras's names)."""
@@ -34,6 +35,16 @@ class Optimizer:
 
     def build_slots(self, w):
         return {name: np.zeros_like(w) for name in self.slot_names()}
+
+    def _scratch(self, w):
+        """Two work arrays shaped like ``w``, reused every step (not state: never saved).
+
+        Fresh temporaries of a 400k-weight kernel cost more than the arithmetic on them.
+        """
+        key = (w.shape, w.dtype)
+        if key not in self._buffers:
+            self._buffers[key] = (np.empty_like(w), np.empty_like(w))
+        return self._buffers[key]
 
     def update(self, params, grads):
         """Step every array of ``params`` in place; ``grads`` holds one gradient per key."""
@@ -323,14 +334,24 @@ class Adam(Optimizer):
         # α = lr·sqrt(1 − β₂ᵗ) / (1 − β₁ᵗ)   (both bias corrections folded into the step size)
         alpha = f(self.learning_rate) * np.sqrt(1 - beta_2_t) / (1 - beta_1_t)
         # m ← m + (g − m)·(1 − β₁)
-        m += (g - m) * (1 - self.beta_1)
+        tmp, step = self._scratch(w)
+        np.subtract(g, m, out=tmp)
+        tmp *= 1 - self.beta_1
+        m += tmp
         # v ← v + (g² − v)·(1 − β₂)
-        v += (np.square(g) - v) * (1 - self.beta_2)
+        np.square(g, out=tmp)
+        tmp -= v
+        tmp *= 1 - self.beta_2
+        v += tmp
         if self.amsgrad:
             # v̂ ← max(v̂, v), used in place of v
             v = np.maximum(state["velocity_hat"], v, out=state["velocity_hat"])
         # w ← w − α·m / (sqrt(v) + ε)
-        w -= m * alpha / (np.sqrt(v) + self.epsilon)
+        np.sqrt(v, out=tmp)
+        tmp += self.epsilon
+        np.multiply(m, alpha, out=step)
+        step /= tmp
+        w -= step
 
 
 # Keras's base-optimizer options with the values that switch them off. tinynet implements

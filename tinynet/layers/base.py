@@ -35,6 +35,8 @@ class Layer:
         self.grads = {}  # same keys as params, filled by backward
         self.built = False
         self.output_shape = None
+        # False on a model's lowest weighted layer: nothing below it needs ∂L/∂x, so skip it
+        self.compute_dx = True
 
     # -- building ---------------------------------------------------------------
     def build(self, input_shape):

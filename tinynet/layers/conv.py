@@ -146,6 +146,8 @@ class Conv2D(Layer):
         self.grads["kernel"] = (self.cols.T @ dz).reshape(kernel.shape)
         if self.use_bias:
             self.grads["bias"] = dz.sum(axis=0)
+        if not self.compute_dx:
+            return None
         return self.col2im(dz @ kernel.reshape(-1, self.filters).T)
 
     # dxp[n, i·sh + p, j·sw + q, c] += dcols[(n, i, j), (p, q, c)], one strided add per (p, q)

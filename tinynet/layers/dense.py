@@ -63,7 +63,7 @@ class Dense(Layer):
         self.grads["kernel"] = x2.T @ dz2
         if self.use_bias:
             self.grads["bias"] = dz2.sum(axis=0)
-        return dz @ self.params["kernel"].T
+        return dz @ self.params["kernel"].T if self.compute_dx else None
 
     def get_config(self):
         return {**super().get_config(), "units": self.units,
