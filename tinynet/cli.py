@@ -1,9 +1,13 @@
 """The ``tinynet`` command line: one ``add_*_parser`` function per subcommand."""
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
+from tinynet import listings
 from tinynet.datasets import ChecksumError, DataUnavailableError, cache_dir, mnist
+from tinynet.listings import LISTINGS, ListingUnavailableError, table
 
 DATASETS = {"mnist": mnist}
 
@@ -40,19 +44,146 @@ def data_info(args):
     return 0 if all(row[3] == "sha256 ok" for row in rows) else 1
 
 
+def positive_int(text):
+    """An argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def listing_name(text):
+    """An argparse type: the name of a listing (``choices`` rejects an empty ``nargs="*"``)."""
+    if text not in LISTINGS:
+        raise argparse.ArgumentTypeError(
+            f"invalid choice: {text!r} (choose from {', '.join(LISTINGS)})")
+    return text
+
+
+def add_list_parser(subparsers):
+    """``tinynet list``: the listings, with the numbers the book printed."""
+    parser = subparsers.add_parser("list", help="the book's listings and what the book printed")
+    parser.set_defaults(func=list_listings)
+
+
+def list_listings(args):
+    """One line per listing: name, where the book has it, the book's numbers."""
+    width = max(map(len, LISTINGS))
+    title = max(len(listing.title) for listing in LISTINGS.values())
+    for name, listing in LISTINGS.items():
+        print(f"{name:<{width}}  {listing.title:<{title}}  {listing.book}")
+    return 0
+
+
+def add_run_parser(subparsers):
+    """``tinynet run NAME [--framework tinynet|keras] [--epochs N] [--seed S] [--quick]``."""
+    parser = subparsers.add_parser("run", help="run one listing, as tinynet's twin or in Keras")
+    parser.add_argument("name", choices=list(LISTINGS), help="the listing (see `tinynet list`)")
+    parser.add_argument("--framework", choices=listings.FRAMEWORKS, default="tinynet",
+                        help="tinynet's twin (default) or the Keras reference script")
+    parser.add_argument("--epochs", type=positive_int, help="default: the book's")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true",
+                        help="MNIST on 2,000 images; XOR and the gates with fewer epochs")
+    parser.add_argument("--out", help="folder for PNGs (default: ./out)")
+    parser.set_defaults(func=run_listing)
+
+
+def run_listing(args):
+    """Run the listing with its own printed lines, then one line of figures."""
+    result = listings.run(args.name, args.framework, epochs=args.epochs, seed=args.seed,
+                          quick=args.quick, out=args.out, verbose=1)
+    if "seconds" in result:
+        print(f"{args.name} on {args.framework}: final loss {table.loss(result)}, "
+              f"{result['seconds']:.2f} s of training")
+    return 0
+
+
+def add_compare_parser(subparsers):
+    """``tinynet compare [NAME ...] [--quick] [--out DIR] [--seed S]``."""
+    parser = subparsers.add_parser(
+        "compare", help="run listings in Keras, then in tinynet from Keras's initial weights")
+    parser.add_argument("names", nargs="*", metavar="NAME", type=listing_name,
+                        help=f"listings to compare (default: all of {', '.join(LISTINGS)})")
+    parser.add_argument("--quick", action="store_true",
+                        help="MNIST on 2,000 images; XOR and the gates with fewer epochs")
+    parser.add_argument("--out", default="out", help="folder for PNGs and JSON (default: ./out)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.set_defaults(func=compare_listings)
+
+
+def compare_listings(args):
+    """Keras first, then the twin; one table, learning-curve PNGs and a JSON file in ``--out``."""
+    from tinynet.listings import plots
+
+    out = Path(args.out)
+    names = list(dict.fromkeys(args.names)) or list(LISTINGS)
+    # Without Keras or matplotlib, say so now, before any work is done.
+    listings.load_reference(LISTINGS[names[0]].script)
+    plots.pyplot()
+    out.mkdir(parents=True, exist_ok=True)
+    results, rows = {}, []
+    for name in names:
+        print(f"compare: {name} ...", file=sys.stderr, flush=True)
+        pair = listings.compare(name, seed=args.seed, quick=args.quick, out=out)
+        results[name] = pair
+        if LISTINGS[name].curves:
+            plots.learning_curves(name, {fw: pair[fw]["history"]["loss"] for fw in pair},
+                                  out / f"{name}_learning_curves.png")
+        rows.append(table.row(name, LISTINGS[name].keys, pair["tinynet"], pair["keras"]))
+    table.show(rows)
+    if args.quick:
+        short = ", ".join(f"{name} {listing.quick_epochs}" for name, listing in LISTINGS.items()
+                          if listing.quick_epochs)
+        print(f"--quick: MNIST on 2,000 training and 1,000 test images; epochs: {short}.")
+    json_path = out / "compare.json"
+    json_path.write_text(json.dumps(
+        {"seed": args.seed, "quick": args.quick, "listings": listings.to_json(results)},
+        indent=1))
+    print(f"PNGs and {json_path.name} written to {out}")
+    return 0
+
+
+def add_explain_parser(subparsers):
+    """``tinynet explain xor [--step N]``: the numbers of one training step, explained."""
+    parser = subparsers.add_parser("explain", help="walk through XOR's training, step by step")
+    parser.add_argument("topic", choices=["xor"])
+    parser.add_argument("--step", type=positive_int, default=1, help="which step (default: 1)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.set_defaults(func=explain)
+
+
+def explain(args):
+    """Hand over to ``tinynet.explain``, imported only now."""
+    try:
+        from tinynet.explain import explain_xor
+    except ModuleNotFoundError as e:
+        if e.name != "tinynet.explain":
+            raise
+        print("tinynet: error: `tinynet explain` is not in this build (tinynet/explain.py is "
+              "missing); update tinynet.", file=sys.stderr)
+        return 1
+    explain_xor(step=args.step, seed=args.seed)
+    return 0
+
+
 def build_parser():
     """The ``tinynet`` parser; each subcommand is added by its own ``add_*_parser``."""
     parser = argparse.ArgumentParser(
         prog="tinynet", description="A NumPy deep-learning framework that mirrors Keras."
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for add in (add_data_parser,):
+    for add in (add_data_parser, add_list_parser, add_run_parser, add_compare_parser,
+                add_explain_parser):
         add(subparsers)
     return parser
 
 
 def main(argv=None):
-    """Run ``tinynet``; returns the exit status (0 ok, 1 a data error, 2 a usage error).
+    """Run ``tinynet``; returns the exit status (0 ok, 1 missing data or extras, 2 usage).
 
     Args:
         argv: the arguments after ``tinynet``; defaults to ``sys.argv[1:]``.
@@ -60,6 +191,6 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DataUnavailableError, ChecksumError, OSError) as e:
+    except (DataUnavailableError, ChecksumError, ListingUnavailableError, OSError) as e:
         print(f"tinynet: error: {e}", file=sys.stderr)
         return 1

@@ -1,0 +1,150 @@
+"""The tinynet twin of every book listing, paired with its Keras script in one registry."""
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+import tinynet
+from tinynet.interop import KERAS_INSTALL_HINT
+from tinynet.listings import (
+    linear_regression,
+    logic_gates,
+    mnist_cnn,
+    mnist_digit,
+    mnist_mlp,
+    xor,
+)
+from tinynet.listings.errors import ListingUnavailableError
+
+# The Keras scripts sit beside the package in a source checkout; a wheel does not ship them.
+REFERENCE = Path(tinynet.__file__).resolve().parents[1] / "reference"
+FRAMEWORKS = ("tinynet", "keras")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One listing of the chapter: its twin, its Keras script and what the book printed.
+
+    Args:
+        twin: the module in ``tinynet/listings/``.
+        script: the Keras script's file name in ``reference/``.
+        title: where the book has it, e.g. ``"Listing 4.1"``.
+        book: the book's numbers, one short line for ``tinynet list``.
+        keys: the result keys ``tinynet compare`` shows side by side.
+        quick_epochs: the epochs under ``--quick`` (``None``: the listing's own default).
+        curves: whether ``compare`` draws both frameworks' learning curves.
+    """
+
+    twin: ModuleType
+    script: str
+    title: str
+    book: str
+    keys: tuple
+    quick_epochs: int | None = None
+    curves: bool = False
+
+    @property
+    def name(self):
+        return self.twin.__name__.rsplit(".", 1)[-1]
+
+    def module(self, framework):
+        """The twin for ``"tinynet"``, the imported Keras script for ``"keras"``."""
+        return self.twin if framework == "tinynet" else load_reference(self.script)
+
+
+LISTINGS = {listing.name: listing for listing in (
+    Listing(linear_regression, "linear_regression.py", "ch. 3",
+            "2 params (m, b), lr 0.001-0.05; prints 'Loss:' each step", ("m", "b")),
+    Listing(xor, "xor.py", "Listing 4.1",
+            "9 params, 1000 epochs; predicted 0.364 1.007 0.364 0.151",
+            ("predictions",), quick_epochs=100, curves=True),
+    Listing(logic_gates, "logic_gates.py", "ch. 4 gates",
+            "9 params, 1000 epochs per gate; its 'NOR' is XNOR, its 'ANDR' is AND",
+            ("predictions",), quick_epochs=10),
+    Listing(mnist_digit, "mnist_digit.py", "Listing 4.2",
+            "X_train (60000, 28, 28), X_test (10000, 28, 28); the first digit is a 5",
+            ("label",)),
+    Listing(mnist_mlp, "mnist_mlp.py", "Listing 4.3",
+            "407,050 params, 5 epochs; train accuracy 0.9861 after epoch 5",
+            ("test_accuracy",), curves=True),
+    Listing(mnist_cnn, "mnist_cnn.py", "Listing 4.4",
+            "93,322 params, 1 epoch; train 0.9563, test 0.9868; image 300 is a 4",
+            ("test_accuracy", "predicted_digit"), curves=True),
+)}
+
+_references = {}
+
+
+def load_reference(script):
+    """Import ``reference/<script>`` by path (once), or say what is missing and how to get it."""
+    path = REFERENCE / script
+    if not path.is_file():
+        raise ListingUnavailableError(
+            f"{path} is missing: the Keras reference scripts are not part of the installed "
+            "package. `--framework keras` and `tinynet compare` need a source checkout of "
+            "tinynet (clone the repository, then `uv sync`).")
+    try:
+        import keras  # noqa: F401  (fail here, with the fix, rather than inside the script)
+    except ImportError:
+        raise ListingUnavailableError(
+            f"`--framework keras` and `tinynet compare`: {KERAS_INSTALL_HINT}") from None
+    if script not in _references:
+        spec = importlib.util.spec_from_file_location(f"reference_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except ImportError as e:
+            raise ListingUnavailableError(
+                f"reference/{script}: {e}. {KERAS_INSTALL_HINT}") from None
+        _references[script] = module
+    return _references[script]
+
+
+def run(name, framework="tinynet", epochs=None, seed=0, quick=False, out=None, verbose=0,
+        initial_weights=None):
+    """Run one listing in one framework; ``quick`` also shortens XOR and the gates."""
+    listing = LISTINGS[name]
+    if epochs is None and quick:
+        epochs = listing.quick_epochs
+    kwargs = {} if epochs is None else {"epochs": epochs}
+    return listing.module(framework).run(seed=seed, quick=quick, out=out, verbose=verbose,
+                                         initial_weights=initial_weights, **kwargs)
+
+
+def compare(name, seed=0, quick=False, out="out"):
+    """Keras first, then the twin from Keras's initial weights: ``{"keras": …, "tinynet": …}``.
+
+    The Keras script writes its PNGs to ``out/keras``, the twin to ``out`` itself.
+    """
+    out = Path(out)
+    keras_result = run(name, "keras", seed=seed, quick=quick, out=out / "keras")
+    tinynet_result = run(name, "tinynet", seed=seed, quick=quick, out=out,
+                         initial_weights=keras_result.get("initial_weights"))
+    return {"keras": keras_result, "tinynet": tinynet_result}
+
+
+SERIES = ("initial_weights", "history", "losses")  # arrays and per-epoch curves: not in JSON
+
+
+def to_json(value):
+    """Plain JSON values: NumPy scalars become floats/ints; weights and curves are left out."""
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items() if k not in SERIES}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_json(value.tolist())
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
+    return value
+
+
+__all__ = ["FRAMEWORKS", "LISTINGS", "REFERENCE", "Listing", "ListingUnavailableError",
+           "compare", "load_reference", "run", "to_json"]
