@@ -218,8 +218,8 @@ class Sequential:
                 cb.on_epoch_begin(epoch)
             start = time.perf_counter()
             order = utils.rng().permutation(n) if shuffle else None
-            bar = tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="step",
-                       disable=verbose != 1, leave=True, dynamic_ncols=True)
+            bar = (tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="step",
+                        leave=True, dynamic_ncols=True) if verbose == 1 else None)
             totals, seen = {}, 0
             for step in range(steps):
                 batch = slice(step * batch_size, (step + 1) * batch_size)
@@ -232,14 +232,15 @@ class Sequential:
                     totals[key] = totals.get(key, 0.0) + v * len(xb)
                 for cb in cbs:
                     cb.on_batch_end(step, logs)
-                if verbose == 1:
+                if bar is not None:
                     bar.update(1)
                     if step % 20 == 0 or step == steps - 1:
                         bar.set_postfix_str(_fmt({k: t / seen for k, t in totals.items()}),
                                             refresh=False)
                 if self.stop_training:
                     break
-            bar.close()
+            if bar is not None:
+                bar.close()
             epoch_logs = {key: t / seen for key, t in totals.items()}
             if validation_data is not None:
                 epoch_logs.update(self._evaluate_logs(x_val, y_val, batch_size, prefix="val_"))
