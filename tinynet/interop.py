@@ -1,10 +1,12 @@
-"""The bridge to Keras, both ways: ``to_keras`` and ``from_keras`` with weights copied exactly.
+"""The bridge to Keras, both ways: ``to_keras`` and ``from_keras`` with weights copied exactly."""
 
-TensorFlow is imported only inside these functions, so tinynet itself needs NumPy alone.
-"""
+# TensorFlow is imported only inside these functions, so tinynet itself needs NumPy alone.
+# Nothing is approximated: a Keras layer, option, loss or metric that tinynet does not
+# implement exactly is refused with an error that names it.
 
 from tinynet import layers as tl
-from tinynet import losses, optimizers
+from tinynet import metrics as metrics_module
+from tinynet import optimizers, utils
 from tinynet.model import Sequential
 
 KERAS_INSTALL_HINT = (
@@ -12,6 +14,18 @@ KERAS_INSTALL_HINT = (
     "`pip install 'tinynet[keras]'`."
 )
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax")
+# The Keras config entries tinynet reads, per layer; the others must be switched off (OFF).
+READS = {"Dense": ("units", "activation", "use_bias"),
+         "Conv2D": ("filters", "kernel_size", "strides", "padding", "activation", "use_bias"),
+         "MaxPooling2D": ("pool_size", "strides", "padding"),
+         "Flatten": (), "Dropout": ("rate", "seed"), "Activation": ("activation",)}
+# Entries that change nothing once the weights are copied (dtype is checked on its own).
+INERT = ("name", "dtype", "kernel_initializer", "bias_initializer")
+# The value that switches an entry off; any entry not listed here is off only when None.
+OFF = {"trainable": True, "data_format": "channels_last", "dilation_rate": (1, 1), "groups": 1}
+# A Keras loss object converts when these entries hold these values (reduction: the mean).
+LOSS_OFF = {"reduction": "sum_over_batch_size", "from_logits": False, "label_smoothing": 0.0,
+            "axis": -1, "ignore_class": None}
 
 
 def _keras():
@@ -22,6 +36,7 @@ def _keras():
     return keras
 
 
+# -- tinynet → Keras -----------------------------------------------------------------------
 def _keras_layer(keras, layer):
     """The Keras twin of one tinynet layer, built from its config."""
     c = layer.get_config()
@@ -47,7 +62,8 @@ def _keras_layer(keras, layer):
 
 
 def to_keras(model, compile=True):
-    """A ``keras.Sequential`` equal to ``model``: same layers, names, weights (and compile)."""
+    """A ``keras.Sequential`` equal to ``model``: layers, names, weights, and (if ``compile``)
+    its optimizer with any state it has built up, loss and metrics."""
     keras = _keras()
     if not model.built:
         raise ValueError(f"to_keras: build {model.name!r} first (it needs an input shape).")
@@ -56,13 +72,35 @@ def to_keras(model, compile=True):
         km.add(_keras_layer(keras, layer))
     km.set_weights(model.get_weights())
     if compile and model.loss is not None:
-        opt = model.optimizer.get_config()
-        km.compile(optimizer=keras.optimizers.get({"class_name": opt["class_name"],
-                                                   "config": opt["config"]}),
+        km.compile(optimizer=keras.optimizers.get(model.optimizer.get_config()),
                    loss=model.loss.name, metrics=list(model.metric_names))
+        if model.optimizer.iterations:
+            _state_to_keras(model, km)
     return km
 
 
+def _slot_prefixes(keras_model):
+    """Per trainable variable, in weight order, the name prefix of its optimizer slots: Keras
+    calls them ``<variable path, '/' → '_'>_<slot>``, e.g. ``sequential_dense_kernel_momentum``."""
+    return [v.path.replace("/", "_") for v in keras_model.trainable_variables]
+
+
+def _state_to_keras(model, km):
+    """Build Keras's optimizer and give it tinynet's step count and slots."""
+    opt = km.optimizer
+    opt.build(km.trainable_variables)
+    variables = {v.name: v for v in opt.variables}
+    for key, prefix in zip(_weight_keys(model), _slot_prefixes(km), strict=True):
+        for slot, array in model.optimizer.slots[key].items():
+            variables[f"{prefix}_{slot}"].assign(array)
+    opt.iterations.assign(model.optimizer.iterations)
+
+
+def _weight_keys(model):
+    return [f"{layer.name}/{key}" for layer in model.layers for key in layer.params]
+
+
+# -- Keras → tinynet -----------------------------------------------------------------------
 def _unsupported(layer, option, value):
     raise ValueError(
         f"from_keras: layer {layer.name!r} ({type(layer).__name__}) uses {option}={value!r}, "
@@ -70,53 +108,57 @@ def _unsupported(layer, option, value):
     )
 
 
-def _check(layer, config, **allowed):
-    """Refuse any option whose value differs from what tinynet implements."""
-    for option, ok in allowed.items():
-        value = config.get(option)
-        if value is not None and value not in ok:
+def _check(layer, kind, config):
+    """Refuse every option whose value differs from what tinynet implements."""
+    for option, value in config.items():
+        if option in READS[kind] or option in INERT:
+            continue
+        off = OFF.get(option)
+        if value is not None and (tuple(value) if isinstance(value, list) else value) != off:
             _unsupported(layer, option, value)
-    for reg in ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
-                "kernel_constraint", "bias_constraint"):
-        if config.get(reg) is not None:
-            _unsupported(layer, reg, config[reg])
+    if "activation" in config and config["activation"] not in ACTIVATIONS:
+        _unsupported(layer, "activation", config["activation"])
+
+
+def _dtype(layer, config):
+    dtype = config.get("dtype") or "float32"
+    dtype = dtype.get("config", {}).get("name", "float32") if isinstance(dtype, dict) else dtype
+    if dtype not in ("float32", "float64"):
+        _unsupported(layer, "dtype", dtype)
+    return dtype
 
 
 def _tinynet_layer(layer):
     kind, c = type(layer).__name__, layer.get_config()
-    dtype = c.get("dtype")
-    dtype = dtype.get("config", {}).get("name", "float32") if isinstance(dtype, dict) else dtype
-    common = {"name": layer.name, "dtype": dtype or "float32"}
-    if kind in ("Dense", "Conv2D", "Activation"):
-        _check(layer, c, activation=ACTIVATIONS)
+    if kind not in READS:
+        raise ValueError(
+            f"from_keras: layer {layer.name!r} of type {kind} is not supported by tinynet "
+            f"(supported: {', '.join(READS)})."
+        )
+    _check(layer, kind, c)
+    common = {"name": layer.name, "dtype": _dtype(layer, c)}
     if kind == "Dense":
         return tl.Dense(c["units"], activation=c["activation"], use_bias=c["use_bias"], **common)
     if kind == "Conv2D":
-        _check(layer, c, data_format=("channels_last",), dilation_rate=((1, 1),), groups=(1,))
         return tl.Conv2D(c["filters"], tuple(c["kernel_size"]), strides=tuple(c["strides"]),
                          padding=c["padding"], activation=c["activation"],
                          use_bias=c["use_bias"], **common)
     if kind == "MaxPooling2D":
-        _check(layer, c, data_format=("channels_last",))
         return tl.MaxPooling2D(tuple(c["pool_size"]), strides=tuple(c["strides"]),
                                padding=c["padding"], **common)
     if kind == "Flatten":
-        _check(layer, c, data_format=("channels_last",))
         return tl.Flatten(**common)
     if kind == "Dropout":
-        if c.get("noise_shape") is not None:
-            _unsupported(layer, "noise_shape", c["noise_shape"])
         return tl.Dropout(c["rate"], seed=c.get("seed"), **common)
-    if kind == "Activation":
-        return tl.Activation(c["activation"], **common)
-    raise ValueError(
-        f"from_keras: layer {layer.name!r} of type {kind} is not supported by tinynet "
-        "(supported: Dense, Conv2D, MaxPooling2D, Flatten, Dropout, Activation)."
-    )
+    return tl.Activation(c["activation"], **common)
 
 
 def from_keras(keras_model, compile=True):
-    """A tinynet ``Sequential`` equal to a built ``keras.Sequential``, weights copied exactly."""
+    """A tinynet ``Sequential`` equal to a built ``keras.Sequential``, weights copied exactly.
+
+    With ``compile``, a compiled model's optimizer (with its step count and slots), loss and
+    metrics carry over too, so training continues as it would have in Keras.
+    """
     keras = _keras()
     if not isinstance(keras_model, keras.Sequential):
         raise ValueError(f"from_keras: only keras.Sequential models convert, got "
@@ -128,16 +170,57 @@ def from_keras(keras_model, compile=True):
     for layer in keras_model.layers:
         model.add(_tinynet_layer(layer))
     model.set_weights(keras_model.get_weights())
-    if compile and getattr(keras_model, "optimizer", None) is not None and keras_model.loss:
-        opt = keras.optimizers.serialize(keras_model.optimizer)
-        loss = keras_model.loss
-        loss = loss if isinstance(loss, str) else getattr(loss, "name", loss)
-        model.compile(optimizer=optimizers.deserialize(opt), loss=losses.get(loss),
-                      metrics=_metric_names(keras_model))
+    compiled = getattr(keras_model, "_compile_config", None)
+    if compile and compiled is not None and keras_model.loss is not None:
+        config = compiled.config
+        for option in ("loss_weights", "weighted_metrics"):
+            if config.get(option) is not None:
+                raise ValueError(f"from_keras: the model is compiled with {option}="
+                                 f"{config[option]!r}, which tinynet does not support.")
+        opt = keras_model.optimizer
+        model.compile(optimizer=optimizers.deserialize(keras.optimizers.serialize(opt)),
+                      loss=_loss_name(keras_model.loss),
+                      metrics=[_metric_name(m) for m in config.get("metrics") or []])
+        if opt.built and int(opt.iterations.numpy()):
+            _state_from_keras(keras_model, model)
     return model
 
 
-def _metric_names(keras_model):
-    compiled = getattr(keras_model, "_compile_config", None)
-    metrics = (compiled.config.get("metrics") if compiled is not None else None) or []
-    return [m for m in metrics if isinstance(m, str)]
+def _loss_name(loss):
+    """The tinynet name of a Keras loss given as a name, a function or a default ``Loss``."""
+    if isinstance(loss, str):
+        return loss
+    if hasattr(loss, "get_config"):
+        for option, value in loss.get_config().items():
+            if option in LOSS_OFF and value != LOSS_OFF[option]:
+                raise ValueError(f"from_keras: the loss {type(loss).__name__} uses "
+                                 f"{option}={value!r}, which tinynet does not support.")
+        return utils.snake_case(type(loss).__name__)
+    if callable(loss):
+        return loss.__name__
+    raise ValueError(f"from_keras: tinynet takes one loss for one output, got {loss!r}.")
+
+
+def _metric_name(metric):
+    """The tinynet name of a Keras metric given as a name, a function or a default ``Metric``."""
+    if isinstance(metric, str):
+        return metric
+    if hasattr(metric, "get_config"):
+        name = utils.snake_case(type(metric).__name__)
+        options = {k: v for k, v in metric.get_config().items() if k not in ("name", "dtype")}
+        if options or name not in metrics_module.METRICS:
+            raise ValueError(f"from_keras: the metric {metric.name!r} ({type(metric).__name__}"
+                             f"{', ' + str(options) if options else ''}) has no tinynet twin.")
+        return name
+    return getattr(metric, "__name__", metric)
+
+
+def _state_from_keras(keras_model, model):
+    """Give tinynet's optimizer Keras's step count and slots, so the next step is the same."""
+    opt = keras_model.optimizer
+    variables = {v.name: v for v in opt.variables}
+    state = {"iterations": int(opt.iterations.numpy())}
+    for key, prefix in zip(_weight_keys(model), _slot_prefixes(keras_model), strict=True):
+        for slot in model.optimizer.slot_names():
+            state[f"{key}/{slot}"] = variables[f"{prefix}_{slot}"].numpy()
+    model.optimizer.set_state(state)
