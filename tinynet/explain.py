@@ -121,8 +121,7 @@ def explain_xor(step=1, print_fn=print, seed=0, weights=None):
              "α = lr·√(1 − β2^t)/(1 − β1^t),  W ← W − α·m/(√v + ε)")
     print_fn(f"lr = {lr:g}  β1 = {b_1:g}  β2 = {b_2:g}  ε = {eps:g}   "
              f"α = {lr:g}·√(1 − {b_2:g}^{step})/(1 − {b_1:g}^{step}) = {alpha:.6g}")
-    params = {f"{layer.name}/{key}": w for layer in model.layers for key, w in layer.params.items()}
-    grads = {f"{layer.name}/{key}": g for layer in model.layers for key, g in layer.grads.items()}
+    params, grads = model._params, model._gradients()  # keyed exactly as fit keys them
     before = {key: w.copy() for key, w in params.items()}
     slots = {key: {s: a.copy() for s, a in state.items()} for key, state in adam.slots.items()}
     adam.update(params, grads)  # the library's Adam, exactly as fit would call it

@@ -140,10 +140,12 @@ class Sequential:
     def _train_step(self, x, y):
         y_pred = self._forward(x, training=True)
         value = self._loss_and_backward(y, y_pred)
-        grads = {f"{layer.name}/{key}": g
-                 for layer in self.layers for key, g in layer.grads.items()}
-        self.optimizer.update(self._params, grads)
+        self.optimizer.update(self._params, self._gradients())
         return value, y_pred
+
+    def _gradients(self):
+        """Each layer's fresh ``grads``, keyed as ``_params`` is, for ``optimizer.update``."""
+        return {f"{layer.name}/{key}": g for layer in self.layers for key, g in layer.grads.items()}
 
     def _logs(self, value, y, y_pred, prefix=""):
         logs = {prefix + "loss": float(value)}
