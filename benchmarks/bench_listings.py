@@ -56,9 +56,9 @@ from tinynet.utils import set_random_seed  # noqa: E402
 # numpy loads, and TensorFlow's intra- and inter-op pools and PyTorch's threads to N.
 # workload → (tinynet listing module, Keras reference script, target ratio tinynet / Keras)
 WORKLOADS = {
-    "xor": ("tinynet.listings.xor", "xor", 0.01),
-    "mlp": ("tinynet.listings.mnist_mlp", "mnist_mlp", 0.35),
-    "cnn": ("tinynet.listings.mnist_cnn", "mnist_cnn", 0.6),
+    "xor": ("tinynet.tools.listings.xor", "xor", 0.01),
+    "mlp": ("tinynet.tools.listings.mnist_mlp", "mnist_mlp", 0.35),
+    "cnn": ("tinynet.tools.listings.mnist_cnn", "mnist_cnn", 0.6),
 }
 BATCH = 32
 QUICK_SAMPLES = 1920  # 60 steps of 32 images with --quick

@@ -7,9 +7,9 @@ import types
 import numpy as np
 import pytest
 
-from tinynet import cli
 from tinynet.datasets import DataUnavailableError
-from tinynet.listings import LISTINGS, mnist_digit
+from tinynet.tools import cli
+from tinynet.tools.listings import LISTINGS, mnist_digit
 
 CURVES = ("xor", "mnist_mlp", "mnist_cnn")  # compare draws both frameworks' losses for these
 
@@ -85,16 +85,16 @@ def test_missing_data_is_one_short_error(monkeypatch, capsys):
 
 def test_explain_hands_over_step_and_seed(monkeypatch):
     calls = []
-    fake = types.ModuleType("tinynet.explain")
+    fake = types.ModuleType("tinynet.tools.explain")
     fake.explain_xor = lambda step=1, print_fn=print, seed=0: calls.append((step, seed))
-    monkeypatch.setitem(sys.modules, "tinynet.explain", fake)
+    monkeypatch.setitem(sys.modules, "tinynet.tools.explain", fake)
     assert cli.main(["explain", "xor"]) == 0
     assert cli.main(["explain", "xor", "--step", "3", "--seed", "7"]) == 0
     assert calls == [(1, 0), (3, 7)]
 
 
 def test_explain_without_its_module_is_a_short_error(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "tinynet.explain", None)
+    monkeypatch.setitem(sys.modules, "tinynet.tools.explain", None)
     assert cli.main(["explain", "xor"]) == 1
     assert "tinynet/explain.py is missing" in capsys.readouterr().err
 

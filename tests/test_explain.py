@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from tinynet.explain import build_xor, explain_xor
+from tinynet.tools.explain import build_xor, explain_xor
 
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 Y = np.array([[0], [1], [1], [0]], dtype=np.float64)
@@ -27,10 +27,10 @@ FORMULAS = [
     "loss    L = mean((ŷ − y)²)",
     "== backward (chain rule: one reversed loop) ==",
     "loss    dŷ = 2(ŷ − y)/N",
-    "dense_1 dW = hᵀ·dy",
-    "dense_1 db = Σ dy",
-    "dense_1 dx = dy·Wᵀ",
-    "dense   dz = dy ⊙ [z > 0]",
+    "dense_1 dW = hᵀ·dŷ",
+    "dense_1 db = Σ dŷ",
+    "dense_1 dx = dŷ·Wᵀ",
+    "dense   dz = dh ⊙ [z > 0]",
     "dense   dW = xᵀ·dz",
     "dense   db = Σ dz",
     "dense   dx = dz·Wᵀ",

@@ -10,7 +10,7 @@ from test_parity_random_models import build, optimizer_configs, stacks
 
 import tinynet
 from tinynet import layers as tl
-from tinynet.interop import from_keras, to_keras
+from tinynet.tools.interop import from_keras, to_keras
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinynet import listings
-from tinynet.listings import (
+from tinynet.tools import listings
+from tinynet.tools.listings import (
     LISTINGS,
     REFERENCE,
     ListingUnavailableError,
@@ -74,7 +74,7 @@ def test_registry_pairs_every_twin_with_a_reference_script():
     assert sorted(listing.script for listing in LISTINGS.values()) == sorted(
         p.name for p in REFERENCE.glob("*.py"))
     for name, listing in LISTINGS.items():
-        assert listing.twin.__name__ == f"tinynet.listings.{name}"
+        assert listing.twin.__name__ == f"tinynet.tools.listings.{name}"
         assert listing.book and listing.keys
 
 

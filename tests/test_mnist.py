@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from tinynet import cli
 from tinynet.datasets import ChecksumError, DataUnavailableError, idx, mnist, verify
+from tinynet.tools import cli
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 

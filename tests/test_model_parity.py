@@ -7,7 +7,7 @@ keras = pytest.importorskip("keras")
 
 import tinynet  # noqa: E402
 from tinynet.datasets.mnist import load_data  # noqa: E402
-from tinynet.interop import from_keras  # noqa: E402
+from tinynet.tools.interop import from_keras  # noqa: E402
 
 
 @pytest.fixture(scope="module")

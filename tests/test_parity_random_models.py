@@ -229,7 +229,7 @@ def scaled_atol(reference, ulps):
 @given(stack=stacks(), opt=optimizer_configs(), size=st.integers(1, 8),
        seed=st.integers(0, 2**32 - 1))
 def test_random_stack_matches_keras(tf, keras, stack, opt, size, seed):
-    from tinynet.interop import to_keras
+    from tinynet.tools.interop import to_keras
 
     keras.utils.clear_session()
     model = build(*stack, optimizer=opt, seed=seed)

@@ -9,12 +9,13 @@ from tinynet import (
                      metrics,
                      models,
                      optimizers,
+                     saving,
                      utils,
 )
-from tinynet.model import Sequential
 from tinynet.models import load_model
 from tinynet.perceptron import Perceptron
+from tinynet.sequential import Sequential
 
 __version__ = "0.1.0"
 __all__ = ["Perceptron", "Sequential", "activations", "callbacks", "initializers", "layers",
-           "load_model", "losses", "metrics", "models", "optimizers", "utils"]
+           "load_model", "losses", "metrics", "models", "optimizers", "saving", "utils"]

@@ -1,6 +1,6 @@
 """Figures for the listings: pyplot on the file-only Agg backend, and overlaid learning curves."""
 
-from tinynet.listings.errors import ListingUnavailableError
+from tinynet.tools.listings.errors import ListingUnavailableError
 
 PLOT_HINT = "drawing PNGs needs matplotlib: `pip install 'tinynet[plot]'` (or `uv sync`)."
 

@@ -8,8 +8,8 @@ from types import ModuleType
 import numpy as np
 
 import tinynet
-from tinynet.interop import KERAS_INSTALL_HINT
-from tinynet.listings import (
+from tinynet.tools.interop import KERAS_INSTALL_HINT
+from tinynet.tools.listings import (
     linear_regression,
     logic_gates,
     mnist_cnn,
@@ -17,7 +17,7 @@ from tinynet.listings import (
     mnist_mlp,
     xor,
 )
-from tinynet.listings.errors import ListingUnavailableError
+from tinynet.tools.listings.errors import ListingUnavailableError
 
 # The Keras scripts sit beside the package in a source checkout; a wheel does not ship them.
 REFERENCE = Path(tinynet.__file__).resolve().parents[1] / "reference"

@@ -10,7 +10,7 @@ import numpy as np
 import tinynet
 from tinynet import layers, models
 from tinynet.datasets.mnist import load_data
-from tinynet.listings.plots import pyplot
+from tinynet.tools.listings.plots import pyplot
 
 
 def build_model():

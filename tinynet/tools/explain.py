@@ -4,7 +4,7 @@ import numpy as np
 
 from tinynet import utils
 from tinynet.layers import Dense
-from tinynet.model import Sequential
+from tinynet.sequential import Sequential
 
 # Listing 4.1's data: the four XOR points, in order, and their targets.
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
@@ -92,13 +92,14 @@ def explain_xor(step=1, print_fn=print, seed=0, weights=None):
              f"/{len(X)} = {_f(dy[:, 0])}")
     out["dy_hat"] = dy.copy()
     below = {"dense": "x", "dense_1": "h"}  # the symbol of what each layer receives
+    above = {"dense": "dh", "dense_1": "dŷ"}  # the symbol of the gradient arriving from above
     for layer in reversed(model.layers):
         name, x = layer.name, below[layer.name]
         dz = layer.activation.backward(dy, layer.y)  # shown here; backward() does it again
         dx = layer.backward(dy)
-        d = "dz" if layer.activation.name == "relu" else "dy"
+        d = "dz" if layer.activation.name == "relu" else above[name]
         for i in range(len(X) if d == "dz" else 0):
-            label = f"{name:<8}dz = dy ⊙ [z > 0]" if i == 0 else ""
+            label = f"{name:<8}dz = {above[name]} ⊙ [z > 0]" if i == 0 else ""
             print_fn(f"{label:<28}dz[{i}] = {_f(dy[i])} ⊙ {_f(layer.z[i] > 0, '.0f')}"
                      f" = {_f(dz[i])}")
         print_fn(f"{name:<8}{f'dW = {x}ᵀ·{d}':<20}dW = {_f(layer.grads['kernel'])}")
@@ -121,7 +122,7 @@ def explain_xor(step=1, print_fn=print, seed=0, weights=None):
              "α = lr·√(1 − β2^t)/(1 − β1^t),  W ← W − α·m/(√v + ε)")
     print_fn(f"lr = {lr:g}  β1 = {b_1:g}  β2 = {b_2:g}  ε = {eps:g}   "
              f"α = {lr:g}·√(1 − {b_2:g}^{step})/(1 − {b_1:g}^{step}) = {alpha:.6g}")
-    params, grads = model._params, model._gradients()  # keyed exactly as fit keys them
+    params, grads = model.parameters(), model.gradients()  # keyed exactly as fit keys them
     before = {key: w.copy() for key, w in params.items()}
     slots = {key: {s: a.copy() for s, a in state.items()} for key, state in adam.slots.items()}
     adam.update(params, grads)  # the library's Adam, exactly as fit would call it

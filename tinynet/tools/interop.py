@@ -7,7 +7,7 @@
 from tinynet import layers as tl
 from tinynet import metrics as metrics_module
 from tinynet import optimizers, utils
-from tinynet.model import Sequential
+from tinynet.sequential import Sequential
 
 KERAS_INSTALL_HINT = (
     "this needs Keras with TensorFlow: `uv sync` (the dev group installs it) or "
@@ -32,7 +32,7 @@ def _keras():
     try:
         import keras
     except ImportError:
-        raise ImportError(f"tinynet.interop: {KERAS_INSTALL_HINT}") from None
+        raise ImportError(f"tinynet.tools.interop: {KERAS_INSTALL_HINT}") from None
     return keras
 
 

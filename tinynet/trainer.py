@@ -1,4 +1,9 @@
-"""Sequential: a stack of layers with Keras's compile / fit / evaluate / predict API."""
+"""Trainer: Keras's compile / fit / evaluate / predict / train_on_batch, for ``Sequential``.
+
+As ``keras/src/trainers/trainer.py``: the loops over batches and epochs live here, apart from the
+model's structure and its chain rule (``sequential.py``). One training step is
+forward → loss and backward → ``optimizer.update(parameters, gradients)``.
+"""
 
 import time
 import warnings
@@ -9,75 +14,11 @@ from tqdm.auto import tqdm
 from tinynet import callbacks as callbacks_module
 from tinynet import losses, optimizers, utils, validation
 from tinynet import metrics as metrics_module
-from tinynet.layers.base import Input, Layer
 
 
-class Sequential:
-    """A linear stack of layers, as ``keras.Sequential``.
+class Trainer:
+    """The training API of a model; ``Sequential`` supplies the layers and the two passes."""
 
-    Args:
-        layers: optional list of layers (an ``Input`` first is allowed) to ``add`` in order.
-        name: the model's name; defaults to ``sequential``, ``sequential_1``, ...
-    """
-
-    def __init__(self, layers=None, name=None):
-        self.name = name or utils.unique_name("sequential")
-        self.layers = []
-        self.input_shape = None
-        self.optimizer = self.loss = None
-        self.metric_names = []
-        self.stop_training = False
-        for layer in layers or []:
-            self.add(layer)
-
-    def add(self, layer):
-        """Append a layer; the model builds as soon as the input shape is known."""
-        if isinstance(layer, Input):
-            if self.layers:
-                raise ValueError(f"{self.name}: an Input can only come first.")
-            self.input_shape = layer.shape
-            return
-        if not isinstance(layer, Layer):
-            raise TypeError(
-                f"{self.name}: add() takes a tinynet layer, got {type(layer).__name__}.")
-        if any(other.name == layer.name for other in self.layers):
-            raise ValueError(
-                f"{self.name}: two layers are named {layer.name!r}; names must be unique.")
-        if not self.layers and layer.input_shape is not None:
-            self.input_shape = layer.input_shape
-        self.layers.append(layer)
-        if self.input_shape is not None:
-            self.build(self.input_shape)
-
-    def build(self, input_shape):
-        """Build every layer in turn, each from the output shape of the one below."""
-        shape = self.input_shape = tuple(input_shape)
-        for layer in self.layers:
-            if not layer.built:
-                layer.build(shape)
-            elif layer.input_shape != shape:
-                raise ValueError(
-                    f"{layer.name}: built for input {layer.input_shape}, but receives {shape}."
-                )
-            shape = layer.output_shape
-        self.output_shape = shape
-        self._params = {f"{layer.name}/{key}": w
-                        for layer in self.layers for key, w in layer.params.items()}
-        # Backprop stops at the lowest layer with weights: the gradient of the input is unused.
-        weighted = [i for i, layer in enumerate(self.layers) if layer.params]
-        self._lowest = weighted[0] if weighted else len(self.layers)
-        for i, layer in enumerate(self.layers):
-            layer.compute_dx = i != self._lowest
-
-    @property
-    def built(self):
-        return bool(self.layers) and all(layer.built for layer in self.layers)
-
-    @property
-    def dtype(self):
-        return self.layers[0].dtype if self.layers else np.dtype("float32")
-
-    # -- compile ---------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None):
         """Choose the optimizer, the loss and the metrics (by object or Keras name)."""
         if loss is None:
@@ -95,13 +36,6 @@ class Sequential:
                 f"{self.name}: call compile(optimizer=..., loss=...) before {what}()."
             )
 
-    @property
-    def _fused(self):
-        """True when the loss can start from the head's logits (softmax/sigmoid), as Keras does."""
-        act = getattr(self.layers[-1], "activation", None)
-        return act is not None and self.loss.fuses_with == act.name
-
-    # -- data checks (once per call, not per batch) -------------------------------------
     def _check_data(self, x, y, where):
         if not self.layers:
             raise ValueError(f"{self.name}: the model has no layers; add() some first.")
@@ -119,33 +53,12 @@ class Sequential:
         return x, y
 
     # -- the two passes ----------------------------------------------------------------
-    def _forward(self, x, training):
-        for layer in self.layers:
-            x = layer.forward(x, training=training)
-        return x
-
-    def _loss_and_backward(self, y, y_pred):
-        """The loss, then the chain rule: one reversed loop over the layers."""
-        layers = self.layers[self._lowest:]
-        if self._fused:  # ∂L/∂z straight from the logits; the head's softmax/sigmoid is skipped
-            value, dy = self.loss.from_logits(y, self.layers[-1].z)
-            dy = self.layers[-1].backward_linear(dy)
-            layers = layers[:-1]
-        else:
-            value, dy = self.loss(y, y_pred), self.loss.gradient(y, y_pred)
-        for layer in reversed(layers):
-            dy = layer.backward(dy)
-        return value
-
     def _train_step(self, x, y):
         y_pred = self._forward(x, training=True)
         value = self._loss_and_backward(y, y_pred)
-        self.optimizer.update(self._params, self._gradients())
+        self.optimizer.update(self.parameters(), self.gradients())
         return value, y_pred
 
-    def _gradients(self):
-        """Each layer's fresh ``grads``, keyed as ``_params`` is, for ``optimizer.update``."""
-        return {f"{layer.name}/{key}": g for layer in self.layers for key, g in layer.grads.items()}
 
     def _logs(self, value, y, y_pred, prefix=""):
         logs = {prefix + "loss": float(value)}
@@ -291,67 +204,6 @@ class Sequential:
         out = [self._forward(x[i * batch_size:(i + 1) * batch_size], training=False)
                for i in tqdm(range(steps), desc="predict", unit="step", disable=not show)]
         return np.concatenate(out)
-
-    def __call__(self, x, training=False):
-        return self._forward(np.asarray(x, dtype=self.dtype), training=training)
-
-    # -- weights and description ----------------------------------------------------------
-    def get_weights(self):
-        return [w for layer in self.layers for w in layer.get_weights()]
-
-    def set_weights(self, weights):
-        """Assign weights in Keras order: each layer's ``[kernel, bias]``, layer by layer."""
-        weights = list(weights)
-        expected = sum(len(layer.params) for layer in self.layers)
-        if len(weights) != expected:
-            raise ValueError(
-                f"{self.name}: set_weights expected {expected} arrays, got {len(weights)}. "
-                "Pass the list from get_weights() of a model with the same layers."
-            )
-        for layer in self.layers:
-            layer.set_weights(weights[:len(layer.params)])
-            weights = weights[len(layer.params):]
-
-    def count_params(self):
-        return sum(layer.count_params() for layer in self.layers)
-
-    def summary(self, print_fn=print):
-        """Print Keras's table: layer (type), output shape and parameter count per row."""
-        if not self.built:
-            raise ValueError(
-                f"{self.name}: summary() needs a built model. Give the first layer input_shape=, "
-                "start with Input(shape=...), or call the model on data first."
-            )
-        rows = [(f"{layer.name} ({type(layer).__name__})", str((None, *layer.output_shape)),
-                 f"{layer.count_params():,}") for layer in self.layers]
-        widths = [max(len(h), *(len(r[i]) for r in rows)) + 2
-                  for i, h in enumerate(("Layer (type)", "Output Shape", "Param #"))]
-        line = "─" * (sum(widths) + 2)
-
-        def fmt(a, b, c):
-            return f" {a:<{widths[0]}}{b:<{widths[1]}}{c:>{widths[2]}}"
-
-        print_fn(f'Model: "{self.name}"')
-        print_fn(line)
-        print_fn(fmt("Layer (type)", "Output Shape", "Param #"))
-        print_fn("═" * len(line))
-        for row in rows:
-            print_fn(fmt(*row))
-        print_fn(line)
-        total = self.count_params()
-        print_fn(f" Total params: {total:,}")
-        print_fn(f" Trainable params: {total:,}")
-        print_fn(" Non-trainable params: 0")
-
-    def save(self, filepath, include_optimizer=True):
-        """Save architecture (JSON), weights and optimizer state to one ``.npz`` file."""
-        from tinynet import models
-
-        models.save_model(self, filepath, include_optimizer=include_optimizer)
-
-    def __repr__(self):
-        return (f"Sequential(name={self.name!r}, layers={len(self.layers)}, "
-                f"params={self.count_params()})")
 
 
 def _fmt(logs):

@@ -5,9 +5,9 @@ import json
 import sys
 from pathlib import Path
 
-from tinynet import listings
 from tinynet.datasets import ChecksumError, DataUnavailableError, cache_dir, mnist
-from tinynet.listings import LISTINGS, ListingUnavailableError, table
+from tinynet.tools import listings
+from tinynet.tools.listings import LISTINGS, ListingUnavailableError, table
 
 DATASETS = {"mnist": mnist}
 
@@ -117,7 +117,7 @@ def add_compare_parser(subparsers):
 
 def compare_listings(args):
     """Keras first, then the twin; one table, learning-curve PNGs and a JSON file in ``--out``."""
-    from tinynet.listings import plots
+    from tinynet.tools.listings import plots
 
     out = Path(args.out)
     names = list(dict.fromkeys(args.names)) or list(LISTINGS)
@@ -157,11 +157,11 @@ def add_explain_parser(subparsers):
 
 
 def explain(args):
-    """Hand over to ``tinynet.explain``, imported only now."""
+    """Hand over to ``tinynet.tools.explain``, imported only now."""
     try:
-        from tinynet.explain import explain_xor
+        from tinynet.tools.explain import explain_xor
     except ModuleNotFoundError as e:
-        if e.name != "tinynet.explain":
+        if e.name != "tinynet.tools.explain":
             raise
         print("tinynet: error: `tinynet explain` is not in this build (tinynet/explain.py is "
               "missing); update tinynet.", file=sys.stderr)

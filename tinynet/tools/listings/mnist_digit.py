@@ -5,7 +5,7 @@ from pathlib import Path
 
 # The book calls keras.datasets.mnist.load_data(); tinynet's loader returns the same uint8 arrays.
 from tinynet.datasets.mnist import load_data
-from tinynet.listings.plots import pyplot
+from tinynet.tools.listings.plots import pyplot
 
 
 def run(epochs=None, seed=0, quick=False, out=None, verbose=0, initial_weights=None):

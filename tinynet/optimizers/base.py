@@ -1,0 +1,146 @@
+"""The Optimizer base class: the per-parameter loop, slots, saving and argument checks.
+
+Each update rule lives in a file of its own (sgd.py, rmsprop.py, adagrad.py, adadelta.py, adam.py).
+"""
+
+import inspect
+import math
+
+import numpy as np
+
+# Allowed values of the hyperparameters: (what the error message says, the test).
+# A learning rate of 0 is allowed, as in Keras: it freezes the weights.
+DECAY = "a number in [0, 1)", lambda v: 0 <= v < 1
+MOMENTUM = "a number in [0, 1]", lambda v: 0 <= v <= 1
+NON_NEGATIVE = "a finite number >= 0", lambda v: v >= 0
+
+
+class Optimizer:
+    """One ``update(params, grads)`` call is one training step for every parameter.
+
+    Args:
+        learning_rate: the step size, a finite number >= 0.
+    """
+
+    config_keys = ("learning_rate",)  # constructor arguments, in signature order
+
+    def __init__(self, learning_rate):
+        self.learning_rate = self._number("learning_rate", learning_rate, NON_NEGATIVE)
+        self.iterations = 0  # steps taken so far, as Keras's ``optimizer.iterations``
+        self.slots = {}  # param key → {slot name → array}, created on first use
+        self._buffers = {}  # (shape, dtype) → scratch arrays for update_step
+
+    def slot_names(self):
+        """Names of the per-parameter arrays this configuration keeps (Keras's names)."""
+        return ()
+
+    def build_slots(self, w):
+        return {name: np.zeros_like(w) for name in self.slot_names()}
+
+    def _scratch(self, w):
+        """Two work arrays shaped like ``w``, reused every step (not state: never saved).
+
+        Fresh temporaries of a 400k-weight kernel cost more than the arithmetic on them.
+        """
+        key = (w.shape, w.dtype)
+        if key not in self._buffers:
+            self._buffers[key] = (np.empty_like(w), np.empty_like(w))
+        return self._buffers[key]
+
+    def update(self, params, grads):
+        """Step every array of ``params`` in place; ``grads`` holds one gradient per key."""
+        self._check(params, grads)
+        t = self.iterations + 1  # Keras's local_step: the step being taken, from 1
+        for key, w in params.items():
+            state = self.slots.get(key)
+            if state is None:
+                state = self.slots[key] = self.build_slots(w)
+            self.update_step(w, np.asarray(grads[key], dtype=w.dtype), state, t)
+        self.iterations = t
+
+    def update_step(self, w, g, state, t):
+        """Update one parameter ``w`` (in place) from its gradient ``g`` at step ``t``."""
+        raise NotImplementedError
+
+    # -- saving ------------------------------------------------------------------
+    def get_config(self):
+        """Class name and constructor arguments; ``deserialize`` rebuilds the optimizer."""
+        return {"class_name": type(self).__name__,
+                "config": {key: getattr(self, key) for key in self.config_keys}}
+
+    def get_state(self):
+        """Plain arrays for an .npz: ``iterations`` and each slot as ``"<param key>/<slot>"``."""
+        state = {"iterations": np.array(self.iterations, dtype=np.int64)}
+        for key, slots in self.slots.items():
+            for name, array in slots.items():
+                state[f"{key}/{name}"] = array.copy()
+        return state
+
+    def set_state(self, state):
+        """Restore what ``get_state`` returned; the next ``update`` continues from there."""
+        state = {key: state[key] for key in state.keys()}
+        if "iterations" not in state:
+            raise ValueError(f"{self._who}.set_state: no 'iterations' entry in {sorted(state)}. "
+                             "Pass the dict that get_state() returned.")
+        iterations = int(state.pop("iterations"))
+        slots = {}
+        for full_key, array in state.items():
+            key, _, name = full_key.rpartition("/")
+            slots.setdefault(key, {})[name] = np.array(array)
+        for key, found in slots.items():
+            if set(found) != set(self.slot_names()):
+                raise ValueError(
+                    f"{self._who}.set_state: parameter {key!r} has slots {sorted(found)}, but this "
+                    f"{self._who} keeps {sorted(self.slot_names())}. Restore into an optimizer "
+                    "built with the same arguments as the one that was saved.")
+        self.slots, self.iterations = slots, iterations
+
+    # -- argument checks ------------------------------------------------------------
+    @property
+    def _who(self):
+        return type(self).__name__
+
+    def _number(self, arg, value, rule):
+        """``float(value)`` if it is a finite number that ``rule`` allows, else a ``ValueError``."""
+        expected, ok = rule
+        if (isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating)
+                or not math.isfinite(value) or not ok(float(value))):
+            default = inspect.signature(type(self)).parameters[arg].default
+            raise ValueError(f"{self._who}: {arg} must be {expected}, got {value!r}. "
+                             f"Pass e.g. {self._who}({arg}={default}).")
+        return float(value)
+
+    def _check(self, params, grads):
+        if params.keys() != grads.keys():
+            raise ValueError(
+                f"{self._who}.update: params and grads must have the same keys; grads lacks "
+                f"{sorted(params.keys() - grads.keys())} and has extra "
+                f"{sorted(grads.keys() - params.keys())}. Pass one gradient per parameter key.")
+        for key, w in params.items():
+            if not isinstance(w, np.ndarray):
+                raise ValueError(f"{self._who}.update: params[{key!r}] is a {type(w).__name__}; "
+                                 "pass the layer's own NumPy array so it is updated in place.")
+            shapes = [np.shape(grads[key])] + [s.shape for s in self.slots.get(key, {}).values()]
+            if any(shape != w.shape for shape in shapes):
+                raise ValueError(
+                    f"{self._who}.update: {key!r} has shape {w.shape}, but its gradient and "
+                    f"saved slots have shapes {shapes}. Give each key the parameter's shape, "
+                    "or use a fresh optimizer for a different model.")
+
+    def __repr__(self):
+        return f"{self._who}(learning_rate={self.learning_rate:g}, iterations={self.iterations})"
+
+
+def _as_keras_casts(value, w):
+    """A Python-float hyperparameter as Keras's ``ops.cast(value, w.dtype)`` produces it.
+
+    TF first turns the Python float into a float32 tensor, then casts: for float64 weights
+    β = 0.999 becomes 0.9990000128746033. Invisible in float32, it matters in float64.
+    """
+    return w.dtype.type(np.float32(value))
+
+
+def _sqrt_plus(x, eps):
+    """sqrt(x + ε) into one new array (the optimizers below avoid needless temporaries)."""
+    out = x + eps
+    return np.sqrt(out, out=out)
