@@ -1,48 +1,18 @@
-"""Conv2D: gradient checks, Keras parity of outputs and gradients, shapes, config and bad input."""
+"""Conv2D: Keras parity of outputs and gradients, shapes, config and bad input.
+
+The central-difference check of Conv2D is in test_gradients.py, which needs no TensorFlow.
+"""
 
 import numpy as np
 import pytest
-from gradcheck import check_layer
+from cases import conv_cases
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from tinynet.layers.conv import Conv2D
 
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
-
-ACTIVATIONS = [None, "relu", "tanh", "sigmoid", "softmax"]
-
-
-@st.composite
-def conv_cases(draw, max_hw=7, max_channels=3):
-    """Constructor kwargs and an input shape that fits them: small, odd, strided, padded."""
-    kernel = draw(st.sampled_from([(1, 1), (3, 3), (5, 5), (2, 3), (3, 1)]))
-    strides = draw(st.sampled_from([(1, 1), (2, 2), (1, 2), (3, 2)]))
-    padding = draw(st.sampled_from(["valid", "same"]))
-    least = kernel if padding == "valid" else (1, 1)
-    h = draw(st.integers(least[0], max(least[0], max_hw)))
-    w = draw(st.integers(least[1], max(least[1], max_hw)))
-    shape = (draw(st.integers(1, 3)), h, w, draw(st.integers(1, max_channels)))
-    activation = draw(st.sampled_from(ACTIVATIONS))
-    filters = draw(st.integers(2 if activation == "softmax" else 1, 4))  # softmax over 1 is 1
-    kwargs = {"filters": filters, "kernel_size": kernel, "strides": strides, "padding": padding,
-              "activation": activation, "use_bias": draw(st.booleans())}
-    return kwargs, shape, draw(st.integers(0, 2**16))
-
-
-# -- gradients against central differences (float64) -----------------------------------------
-@given(conv_cases())
-def test_gradients_match_central_differences(case):
-    kwargs, shape, seed = case
-    rng = np.random.default_rng(seed)
-    layer = Conv2D(dtype="float64", **kwargs)
-    x = rng.uniform(-1, 1, shape)
-    layer.forward(x)
-    if layer.use_bias:  # a nonzero bias moves the activation off its value at 0
-        layer.params["bias"][:] = rng.uniform(-0.5, 0.5, layer.filters)
-    check_layer(layer, x, seed=seed)
-
+pytestmark = pytest.mark.keras
 
 def test_float64_layer_computes_in_float64():
     layer = Conv2D(2, 3, dtype="float64")

@@ -1,44 +1,22 @@
-"""Losses: central-difference gradients, Keras parity (clipped and fused paths), target checks."""
+"""Losses: Keras parity (clipped and fused paths), names, and target checks.
+
+The central-difference checks of every loss are in test_gradients.py (no TensorFlow needed).
+"""
 
 import numpy as np
 import pytest
-from gradcheck import numerical_gradient, relative_error
-from hypothesis import given
-from hypothesis import strategies as st
+from cases import ALL_LOSSES as ALL
+from cases import BCE, CCE, MSE, SCCE, predictions, targets
+from cases import FUSED_LOSSES as FUSED
 
 from tinynet import losses
 
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
+pytestmark = pytest.mark.keras
 
-MSE, BCE = losses.MeanSquaredError, losses.BinaryCrossentropy
-CCE, SCCE = losses.CategoricalCrossentropy, losses.SparseCategoricalCrossentropy
-ALL = [MSE, BCE, CCE, SCCE]
-FUSED = [BCE, CCE, SCCE]
 KERAS = {MSE: "MeanSquaredError", BCE: "BinaryCrossentropy",
          CCE: "CategoricalCrossentropy", SCCE: "SparseCategoricalCrossentropy"}
-
-# (N,), optionally one inner axis, then classes/units: (N, C) or (N, T, C)
-shapes = st.tuples(st.integers(1, 4), st.lists(st.integers(1, 3), max_size=1),
-                   st.integers(2, 5)).map(lambda s: (s[0], *s[1], s[2]))
-
-
-def targets(cls, shape, rng, dtype=np.float64):
-    """Valid targets: soft 0..1 for BCE, distributions (rows sum to 1) for CCE, labels for SCCE."""
-    if cls is SCCE:
-        return rng.integers(0, shape[-1], shape[:-1])
-    if cls is CCE:
-        return rng.dirichlet(np.ones(shape[-1]), shape[:-1]).astype(dtype)
-    if cls is BCE:
-        return rng.random(shape).astype(dtype)
-    return rng.standard_normal(shape).astype(dtype)
-
-
-def predictions(cls, shape, rng, dtype=np.float64):
-    """Predictions well inside the clip: probabilities in [0.05, 0.95] (unnormalized for CCE)."""
-    if cls is MSE:
-        return rng.standard_normal(shape).astype(dtype)
-    return rng.uniform(0.05, 0.95, shape).astype(dtype)
 
 
 def keras_value_and_grad(cls, y_true, y_pred, activation=None):
@@ -55,44 +33,6 @@ def keras_value_and_grad(cls, y_true, y_pred, activation=None):
 def assert_grad_close(ours, theirs):
     assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6 * np.abs(theirs).max())
-
-
-# -- central differences, float64 ----------------------------------------------------------
-@pytest.mark.parametrize("cls", ALL)
-@given(shape=shapes, seed=st.integers(0, 2**16))
-def test_gradient_matches_central_differences(cls, shape, seed):
-    rng = np.random.default_rng(seed)
-    t, p = targets(cls, shape, rng), predictions(cls, shape, rng)
-    loss = cls()
-    numeric = numerical_gradient(lambda: loss(t, p), p)
-    assert relative_error(loss.gradient(t, p), numeric) < 1e-6
-
-
-@pytest.mark.parametrize("cls", FUSED)
-@given(shape=shapes, seed=st.integers(0, 2**16))
-def test_fused_dz_matches_central_differences(cls, shape, seed):
-    rng = np.random.default_rng(seed)
-    t, z = targets(cls, shape, rng), 1.5 * rng.standard_normal(shape)
-    loss = cls()
-    value, dz = loss.from_logits(t, z)
-    numeric = numerical_gradient(lambda: loss.from_logits(t, z)[0], z)
-    assert relative_error(dz, numeric) < 1e-6
-    # the fused value is the unfused loss of the activation's output, where no clip bites
-    activation = tf.nn.softmax if loss.fuses_with == "softmax" else tf.math.sigmoid
-    assert value == pytest.approx(loss(t, activation(z).numpy()), rel=1e-9)
-
-
-@pytest.mark.parametrize("cls", [BCE, SCCE])
-def test_clipped_entries_get_zero_gradient(cls):
-    # p = 1e-9 and 1 − 1e-10 lie outside [1e-7, 1 − 1e-7]: moving them within that region
-    # leaves the loss unchanged, so their gradient is 0 (SCCE renormalizes only after the clip).
-    p = np.array([[0.3, 1e-9, 0.4], [1 - 1e-10, 0.2, 0.5]])
-    t = np.array([1, 0]) if cls is SCCE else np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
-    loss, moved = cls(), p.copy()
-    moved[0, 1], moved[1, 0] = 5e-9, 1 - 5e-10
-    assert loss(t, moved) == loss(t, p)
-    g = loss.gradient(t, p)
-    assert g[0, 1] == 0 and g[1, 0] == 0 and np.all(g[:, 2] != 0)
 
 
 # -- Keras parity, float32 ------------------------------------------------------------------

@@ -1,8 +1,11 @@
-"""MaxPooling2D: gradient checks, TF's tie rule, the two paths agreeing, Keras parity, bad input."""
+"""MaxPooling2D: TF's tie rule, the two paths agreeing, Keras parity, bad input.
+
+The central-difference check of MaxPooling2D is in test_gradients.py (no TensorFlow needed).
+"""
 
 import numpy as np
 import pytest
-from gradcheck import check_layer
+from cases import pool_cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -10,36 +13,12 @@ from tinynet.layers.pooling import MaxPooling2D
 
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
-
-
-@st.composite
-def pool_cases(draw, max_hw=8, tiled=False):
-    """Constructor kwargs and a fitting input shape; ``tiled`` draws only reshape-path cases."""
-    pool = draw(st.sampled_from([(1, 1), (2, 2), (3, 3), (2, 3), (3, 1)]))
-    strides = None if tiled else draw(st.sampled_from([None, (1, 1), (2, 2), (1, 3), pool]))
-    padding = draw(st.sampled_from(["valid", "same"]))
-    if tiled and padding == "same":  # 'same' tiles only when the pool divides the input
-        h, w = (pool[i] * draw(st.integers(1, max_hw // pool[i] or 1)) for i in range(2))
-    else:
-        least = pool if padding == "valid" else (1, 1)
-        h, w = (draw(st.integers(least[i], max(least[i], max_hw))) for i in range(2))
-    shape = (draw(st.integers(1, 3)), h, w, draw(st.integers(1, 3)))
-    return {"pool_size": pool, "strides": strides, "padding": padding}, shape, draw(
-        st.integers(0, 2**16))
+pytestmark = pytest.mark.keras
 
 
 def tied_input(rng, shape, dtype=np.float32):
     """Values from {−1, 0, 1}: most windows hold a tie, as after a ReLU."""
     return rng.integers(-1, 2, shape).astype(dtype)
-
-
-# -- gradients against central differences (float64, no ties) ---------------------------------
-@given(pool_cases())
-def test_gradients_match_central_differences(case):
-    kwargs, shape, seed = case
-    rng = np.random.default_rng(seed)
-    x = rng.permutation(np.prod(shape)).reshape(shape) / 8  # distinct, 1/8 ≫ ε apart
-    check_layer(MaxPooling2D(dtype="float64", **kwargs), x - x.mean(), seed=seed)
 
 
 # -- ties: TF's rule, and the two paths give identical numbers --------------------------------
