@@ -1,8 +1,9 @@
 """Three ways to compute a Conv2D forward and backward pass, timed and checked against each other.
 
-1. naive: Python loops over every output element (sample, row, column, filter), each a
-   window-times-filter sum. It is so slow that only the first ``--naive-samples`` samples
-   are timed and the time is scaled up to the whole batch (the output says so).
+1. naive: ``tinynet.textbook.conv``, Python loops over every output element (sample, row,
+   column, filter), each a window-times-filter sum. It is so slow that only the first
+   ``--naive-samples`` samples are timed and the time is scaled up to the whole batch (the
+   output says so).
 2. im2col + GEMM: tinynet's ``Conv2D``: copy every window into one row of a matrix, then
    one matrix product; backward is two products and col2im's kh·kw strided adds.
 3. sliding_window_view + tensordot / einsum: contract the 6-D window view with the kernel
@@ -18,36 +19,11 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from tinynet.layers.conv import Conv2D
+from tinynet.textbook.conv import conv2d, conv2d_backward
 
 # (input shape at batch 32, filters): the three Conv2D layers of the book's MNIST CNN
 SHAPES = [((32, 28, 28, 1), 32), ((32, 13, 13, 32), 64), ((32, 5, 5, 64), 64)]
 K = 3  # kernel 3x3, stride 1, 'valid' padding
-
-
-# y[n, i, j, f] = Σ_pqc x[n, i + p, j + q, c] · W[p, q, c, f] + b[f], one output at a time
-def naive_forward(x, kernel, bias):
-    n, h, w, _ = x.shape
-    oh, ow, filters = h - K + 1, w - K + 1, kernel.shape[-1]
-    y = np.empty((n, oh, ow, filters), dtype=x.dtype)
-    for s in range(n):
-        for i in range(oh):
-            for j in range(ow):
-                for f in range(filters):
-                    y[s, i, j, f] = np.sum(x[s, i:i + K, j:j + K, :] * kernel[..., f]) + bias[f]
-    return y
-
-
-# dW[..., f] += window · dz[n, i, j, f]     dx[window] += W[..., f] · dz[n, i, j, f]
-def naive_backward(x, kernel, dz):
-    dkernel, dx = np.zeros_like(kernel), np.zeros_like(x)
-    n, oh, ow, filters = dz.shape
-    for s in range(n):
-        for i in range(oh):
-            for j in range(ow):
-                for f in range(filters):
-                    dkernel[..., f] += x[s, i:i + K, j:j + K, :] * dz[s, i, j, f]
-                    dx[s, i:i + K, j:j + K, :] += kernel[..., f] * dz[s, i, j, f]
-    return dkernel, dz.sum(axis=(0, 1, 2)), dx
 
 
 def col2im(dwindows, x_shape):
@@ -110,8 +86,8 @@ def bench(shape, filters, repeats, naive_samples, rng):
     kernel, bias = layer.params["kernel"], layer.params["bias"]
     dz = rng.standard_normal((len(x), *layer.output_shape), dtype=np.float32)
     xs, dzs = x[:naive_samples], dz[:naive_samples]
-    agree([naive_forward(xs, kernel, bias), *naive_backward(xs, kernel, dzs)],
-          im2col_results(layer, xs, dzs))
+    dx, dkernel, dbias = conv2d_backward(xs, kernel, dzs)
+    agree([conv2d(xs, kernel, bias), dkernel, dbias, dx], im2col_results(layer, xs, dzs))
     want = im2col_results(layer, x, dz)
     for contract in ("tensordot", "einsum"):
         agree([view_forward(x, kernel, bias, contract), *view_backward(x, kernel, dz, contract)],
@@ -119,8 +95,8 @@ def bench(shape, filters, repeats, naive_samples, rng):
 
     scale = len(x) / naive_samples
     rows = {f"naive loops (timed on {naive_samples} of {len(x)} samples, scaled up)": [
-                median_ms(lambda: naive_forward(xs, kernel, bias), 1) * scale,
-                median_ms(lambda: naive_backward(xs, kernel, dzs), 1) * scale],
+                median_ms(lambda: conv2d(xs, kernel, bias), 1) * scale,
+                median_ms(lambda: conv2d_backward(xs, kernel, dzs), 1) * scale],
             "im2col + GEMM (tinynet Conv2D)": [
                 median_ms(lambda: layer.forward(x), repeats),
                 median_ms(lambda: layer.backward_linear(dz), repeats)]}

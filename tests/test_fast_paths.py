@@ -1,56 +1,14 @@
-"""Every fast path gives the same numbers as a straightforward path written out in this file."""
+"""Every fast path gives the same numbers as a straightforward one: ``tinynet.textbook``'s
+loops and equations, or the chain rule written out here."""
 
 import numpy as np
 import pytest
 
-from tinynet import activations, losses, optimizers, utils
+from tinynet import activations, losses, optimizers, textbook, utils
 from tinynet.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D
 from tinynet.models import Sequential
 
-
-# -- Conv2D: im2col + one GEMM, col2im by slice-adds, against loops -----------------------------
-def tf_same_pads(n, k, s):
-    """TF's 'same' padding of one axis, written out again here: ceil(n / s) outputs."""
-    total = max((-(-n // s) - 1) * s + k - n, 0)
-    return total // 2, total - total // 2
-
-
-def pad_for(x, kernel_size, strides, padding):
-    (_, h, w, _), (kh, kw), (sh, sw) = x.shape, kernel_size, strides
-    pads = ([tf_same_pads(h, kh, sh), tf_same_pads(w, kw, sw)] if padding == "same"
-            else [(0, 0), (0, 0)])
-    return np.pad(x, [(0, 0), *pads, (0, 0)]), pads
-
-
-# y[n, i, j, f] = Σ_pqc xp[n, i·sh + p, j·sw + q, c] · W[p, q, c, f] + b[f], one output at a time
-def naive_conv(x, kernel, bias, strides, padding):
-    kh, kw, _, filters = kernel.shape
-    (sh, sw), (xp, _) = strides, pad_for(x, (kh, kw), strides, padding)
-    oh, ow = (xp.shape[1] - kh) // sh + 1, (xp.shape[2] - kw) // sw + 1
-    y = np.empty((len(x), oh, ow, filters))
-    for n in range(len(x)):
-        for i in range(oh):
-            for j in range(ow):
-                window = xp[n, i * sh:i * sh + kh, j * sw:j * sw + kw]
-                for f in range(filters):
-                    y[n, i, j, f] = np.sum(window * kernel[..., f]) + bias[f]
-    return y
-
-
-# dW[..., f] += window · dz[n, i, j, f]     dxp[window] += W[..., f] · dz[n, i, j, f]
-def naive_conv_backward(x, kernel, dz, strides, padding):
-    kh, kw, _, filters = kernel.shape
-    (sh, sw), (xp, pads) = strides, pad_for(x, (kh, kw), strides, padding)
-    dkernel, dxp = np.zeros_like(kernel), np.zeros_like(xp)
-    for n, i, j, f in np.ndindex(*dz.shape):
-        rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
-        dkernel[..., f] += xp[n, rows, cols] * dz[n, i, j, f]
-        dxp[n, rows, cols] += kernel[..., f] * dz[n, i, j, f]
-    (top, _), (left, _) = pads
-    dx = dxp[:, top:top + x.shape[1], left:left + x.shape[2]]
-    return dkernel, dz.sum(axis=(0, 1, 2)), dx
-
-
+# -- Conv2D: im2col + one GEMM, col2im by slice-adds, against the textbook's loops ----------------
 CONV_CASES = [  # input shape, filters, kernel, strides, padding
     ((2, 5, 6, 2), 3, (3, 3), (1, 1), "valid"),
     ((2, 7, 6, 3), 2, (3, 3), (2, 2), "valid"),
@@ -72,33 +30,20 @@ def test_conv_im2col_matches_loops(shape, filters, kernel, strides, padding):
     kernel_w, bias = layer.params["kernel"], layer.params["bias"]
 
     y = layer.forward(x)
-    want = naive_conv(x, kernel_w, bias, strides, padding)
+    want = textbook.conv.conv2d(x, kernel_w, bias, strides, padding)
     assert y.shape == want.shape
     np.testing.assert_allclose(y, want, rtol=1e-12, atol=1e-12)
 
     dz = rng.standard_normal(y.shape)
     dx = layer.backward_linear(dz)
-    dkernel, dbias, dx_want = naive_conv_backward(x, kernel_w, dz, strides, padding)
+    dx_want, dkernel, dbias = textbook.conv.conv2d_backward(x, kernel_w, dz, strides, padding)
     np.testing.assert_allclose(layer.grads["kernel"], dkernel, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(layer.grads["bias"], dbias, rtol=1e-12, atol=1e-12)
     assert dx.shape == x.shape
     np.testing.assert_allclose(dx, dx_want, rtol=1e-12, atol=1e-12)
 
 
-# -- MaxPooling2D: the reshape path against the sliding-window path and a loop --------------------
-# dx[window's first maximum, row-major] += dy[n, i, j, c]; the other tied entries get nothing
-def naive_pool(x, pool, dy):
-    (ph, pw), (_, h, w, _) = pool, x.shape
-    oh, ow = h // ph, w // pw
-    y, dx = np.empty((len(x), oh, ow, x.shape[-1])), np.zeros_like(x)
-    for n, i, j, c in np.ndindex(*y.shape):
-        window = x[n, i * ph:(i + 1) * ph, j * pw:(j + 1) * pw, c]
-        p, q = divmod(int(np.argmax(window.reshape(-1))), pw)  # the first maximum
-        y[n, i, j, c] = window[p, q]
-        dx[n, i * ph + p, j * pw + q, c] += dy[n, i, j, c]
-    return y, dx
-
-
+# -- MaxPooling2D: the reshape path against the sliding-window path and the textbook's loops ----
 POOL_CASES = [  # input shape, pool, padding: each tiles the input, so the reshape path applies
     ((2, 6, 6, 3), (2, 2), "valid"),
     ((2, 7, 5, 2), (2, 2), "valid"),  # 'valid' drops the last row and column
@@ -121,7 +66,8 @@ def test_pool_reshape_path_matches_window_path_with_ties(shape, pool, padding, v
 
     y_blocks, y_windows = layer.forward_blocks(x), layer.forward_windows(x)
     dx_blocks, dx_windows = layer.backward_blocks(dy), layer.backward_windows(dy)
-    y_want, dx_want = naive_pool(x, pool, dy)
+    y_want = textbook.pooling.max_pool2d(x, pool, padding=padding)
+    dx_want = textbook.pooling.max_pool2d_backward(x, dy, pool, padding=padding)
     np.testing.assert_array_equal(y_blocks, y_want)
     np.testing.assert_array_equal(y_windows, y_want)
     np.testing.assert_array_equal(dx_blocks, dx_want)
@@ -179,14 +125,13 @@ def test_fused_sigmoid_binary_crossentropy_gradient_is_the_chain_through_sigmoid
 
 # -- Adam's in-place update with reused scratch arrays, against the textbook --------------------
 def textbook_adam(w, grads, learning_rate, beta_1, beta_2, epsilon, amsgrad):
-    """Kingma & Ba's Algorithm 1 with ε added to sqrt(v), both bias corrections in the step size."""
-    m = v = v_max = np.zeros_like(w)
+    """Kingma & Ba's Algorithm 1 (``tinynet.textbook.optimizers.adam``), Keras's ε as ε̂."""
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    v_max = np.zeros_like(w) if amsgrad else None
     for t, g in enumerate(grads, start=1):
-        m = beta_1 * m + (1 - beta_1) * g
-        v = beta_2 * v + (1 - beta_2) * g * g
-        v_max = np.maximum(v_max, v)
-        alpha = learning_rate * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
-        w = w - alpha * m / (np.sqrt(v_max if amsgrad else v) + epsilon)
+        eps = epsilon / np.sqrt(1 - beta_2**t)  # the paper's ε for Keras's ε̂
+        w, m, v, v_max = textbook.optimizers.adam(w, m, v, g, t, learning_rate, beta_1, beta_2,
+                                                  eps, v_max)
     return w
 
 
@@ -290,6 +235,6 @@ def test_stopping_backprop_at_the_lowest_weighted_layer_keeps_every_gradient(mak
             for layer in model.layers for key, g in layer.grads.items()}
 
     full = full_chain_grads(model, x, y)
-    assert fast.keys() == full.keys() == model._params.keys()
+    assert fast.keys() == full.keys() == model.parameters().keys()
     for key, g in full.items():
         np.testing.assert_allclose(fast[key], g, rtol=1e-12, atol=1e-15, err_msg=key)
