@@ -277,7 +277,7 @@ def test_an_unsupported_layer_option_is_named(keras, option):
 
 
 COMPILE_OPTIONS = {  # option named in the error: the compile arguments that use it
-    "clipnorm": lambda k: {"optimizer": k.optimizers.Adam(clipnorm=1.0)},
+    "use_ema": lambda k: {"optimizer": k.optimizers.Adam(use_ema=True)},
     "weight_decay": lambda k: {"optimizer": k.optimizers.SGD(weight_decay=0.01)},
     "from_logits": lambda k: {"loss": k.losses.SparseCategoricalCrossentropy(from_logits=True)},
     "ignore_class": lambda k: {"loss": k.losses.SparseCategoricalCrossentropy(ignore_class=0)},

@@ -7,18 +7,17 @@ from tinynet import utils
 from tinynet.optimizers.adadelta import Adadelta
 from tinynet.optimizers.adagrad import Adagrad
 from tinynet.optimizers.adam import Adam
-from tinynet.optimizers.base import Optimizer
+from tinynet.optimizers.base import CLIP_KEYS, Optimizer
 from tinynet.optimizers.rmsprop import RMSprop
 from tinynet.optimizers.sgd import SGD
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "Optimizer", "RMSprop", "deserialize", "get"]
 
 # Keras's base-optimizer options with the values that switch them off. tinynet implements
-# none of them, so a Keras config may carry them only switched off; ``name`` and
-# ``ema_momentum`` (used only with ``use_ema``) change nothing.
-KERAS_OFF = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clipvalue": None,
-             "use_ema": False, "ema_overwrite_frequency": None, "loss_scale_factor": None,
-             "gradient_accumulation_steps": None}
+# none of them (apart from clipping, CLIP_KEYS), so a Keras config may carry them only switched
+# off; ``name`` and ``ema_momentum`` (used only with ``use_ema``) change nothing.
+KERAS_OFF = {"weight_decay": None, "use_ema": False, "ema_overwrite_frequency": None,
+             "loss_scale_factor": None, "gradient_accumulation_steps": None}
 KERAS_INERT = ("name", "ema_momentum")
 
 OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta,
@@ -49,7 +48,7 @@ def deserialize(config):
     if switched_on:
         raise ValueError(f"deserialize: the config turns on Keras's {switched_on}, which tinynet "
                          "does not implement. Set them to None/False, or train without them.")
-    unknown = sorted(set(args) - set(cls.config_keys))
+    unknown = sorted(set(args) - set(cls.config_keys) - set(CLIP_KEYS))
     if unknown:
         raise ValueError(f"deserialize: {cls.__name__} takes {list(cls.config_keys)}, got the "
                          f"unknown arguments {unknown}. Remove them from the config.")

@@ -12,12 +12,13 @@ class Adadelta(Optimizer):
         learning_rate: the step size (1.0 gives the paper's rule).
         rho: decay rate ρ in [0, 1) of both running averages.
         epsilon: ε added under both square roots.
+        **kwargs: ``clipnorm``, ``clipvalue`` or ``global_clipnorm`` (see ``Optimizer``).
     """
 
     config_keys = ("learning_rate", "rho", "epsilon")
 
-    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
         self.rho = self._number("rho", rho, DECAY)
         self.epsilon = self._number("epsilon", epsilon, NON_NEGATIVE)
 

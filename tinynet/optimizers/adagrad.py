@@ -12,12 +12,13 @@ class Adagrad(Optimizer):
         learning_rate: the step size.
         initial_accumulator_value: starting value (>= 0) of each sum of squares.
         epsilon: ε added under the square root.
+        **kwargs: ``clipnorm``, ``clipvalue`` or ``global_clipnorm`` (see ``Optimizer``).
     """
 
     config_keys = ("learning_rate", "initial_accumulator_value", "epsilon")
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
         self.initial_accumulator_value = self._number(
             "initial_accumulator_value", initial_accumulator_value, NON_NEGATIVE)
         self.epsilon = self._number("epsilon", epsilon, NON_NEGATIVE)

@@ -14,13 +14,14 @@ class Adam(Optimizer):
         beta_2: decay rate β₂ in [0, 1) of the second moment (mean of g²).
         epsilon: the paper's "ε hat", added to sqrt(v).
         amsgrad: divide by the largest second moment so far (Reddi et al., 2018).
+        **kwargs: ``clipnorm``, ``clipvalue`` or ``global_clipnorm`` (see ``Optimizer``).
     """
 
     config_keys = ("learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False):
-        super().__init__(learning_rate)
+                 amsgrad=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
         self.beta_1 = self._number("beta_1", beta_1, DECAY)
         self.beta_2 = self._number("beta_2", beta_2, DECAY)
         self.epsilon = self._number("epsilon", epsilon, NON_NEGATIVE)

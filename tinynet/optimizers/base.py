@@ -13,19 +13,33 @@ import numpy as np
 DECAY = "a number in [0, 1)", lambda v: 0 <= v < 1
 MOMENTUM = "a number in [0, 1]", lambda v: 0 <= v <= 1
 NON_NEGATIVE = "a finite number >= 0", lambda v: v >= 0
+CLIP_KEYS = ("clipnorm", "clipvalue", "global_clipnorm")  # Keras 3's gradient clipping options
 
 
 class Optimizer:
     """One ``update(params, grads)`` call is one training step for every parameter.
 
+    Gradient clipping, as in Keras 3's ``base_optimizer``, happens before the update rule.
+    At most one of the three options may be set; ``None`` (the default) switches it off.
+
     Args:
         learning_rate: the step size, a finite number >= 0.
+        clipnorm: rescale each gradient on its own so that its norm is at most ``clipnorm``.
+        clipvalue: clip each gradient entry to ``[−clipvalue, clipvalue]``.
+        global_clipnorm: rescale all gradients together so that their joint norm (over every
+            parameter of the step) is at most ``global_clipnorm``.
     """
 
     config_keys = ("learning_rate",)  # constructor arguments, in signature order
 
-    def __init__(self, learning_rate):
+    def __init__(self, learning_rate, clipnorm=None, clipvalue=None, global_clipnorm=None):
         self.learning_rate = self._number("learning_rate", learning_rate, NON_NEGATIVE)
+        clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
+        for key, value in clips.items():
+            setattr(self, key, None if value is None else self._clip_value(key, value))
+        if sum(value is not None for value in clips.values()) > 1:
+            raise ValueError(f"{self._who}: only one of clipnorm, clipvalue and global_clipnorm "
+                             f"can be set (as in Keras), got {clips}. Keep one of them.")
         self.iterations = 0  # steps taken so far, as Keras's ``optimizer.iterations``
         self.slots = {}  # param key → {slot name → array}, created on first use
         self._buffers = {}  # (shape, dtype) → scratch arrays for update_step
@@ -50,13 +64,38 @@ class Optimizer:
     def update(self, params, grads):
         """Step every array of ``params`` in place; ``grads`` holds one gradient per key."""
         self._check(params, grads)
+        grads = self.clip_gradients(
+            {key: np.asarray(grads[key], dtype=w.dtype) for key, w in params.items()})
         t = self.iterations + 1  # Keras's local_step: the step being taken, from 1
         for key, w in params.items():
             state = self.slots.get(key)
             if state is None:
                 state = self.slots[key] = self.build_slots(w)
-            self.update_step(w, np.asarray(grads[key], dtype=w.dtype), state, t)
+            self.update_step(w, grads[key], state, t)
         self.iterations = t
+
+    def clip_gradients(self, grads):
+        """The gradients after clipping, as Keras 3's ``_clip_gradients`` (new arrays if any).
+
+        ‖g‖ is the L2 norm of one gradient array, all its entries; ‖G‖ that of all of them.
+        """
+        if self.clipnorm is not None:
+            # g ← g·c / max(‖g‖, c)      (unchanged when ‖g‖ ≤ c)
+            c = self.clipnorm  # used as is in float64 (unlike β and momentum: measured)
+            return {k: g * c / np.maximum(np.sqrt(np.sum(np.square(g))), c)
+                    for k, g in grads.items()}
+        if self.global_clipnorm is not None:
+            # ‖G‖ = sqrt(Σ_k ‖g_k‖²)      g ← g · c·min(1/‖G‖, 1/c)   (1 when ‖G‖ ≤ c)
+            c = self.global_clipnorm
+            norm = np.sqrt(sum(np.sum(np.square(g)) for g in grads.values()))
+            with np.errstate(divide="ignore"):  # ‖G‖ = 0 gives 1/0 = inf, then min picks 1/c
+                scale = c * np.minimum(1 / norm, 1 / c)
+            return {k: g * scale for k, g in grads.items()}
+        if self.clipvalue is not None:
+            # g ← min(max(g, −v), v)
+            v = self.clipvalue
+            return {k: np.clip(g, -v, v) for k, g in grads.items()}
+        return grads
 
     def update_step(self, w, g, state, t):
         """Update one parameter ``w`` (in place) from its gradient ``g`` at step ``t``."""
@@ -65,8 +104,9 @@ class Optimizer:
     # -- saving ------------------------------------------------------------------
     def get_config(self):
         """Class name and constructor arguments; ``deserialize`` rebuilds the optimizer."""
-        return {"class_name": type(self).__name__,
-                "config": {key: getattr(self, key) for key in self.config_keys}}
+        config = {key: getattr(self, key) for key in self.config_keys}
+        config.update({key: getattr(self, key) for key in CLIP_KEYS if getattr(self, key)})
+        return {"class_name": type(self).__name__, "config": config}
 
     def get_state(self):
         """Plain arrays for an .npz: ``iterations`` and each slot as ``"<param key>/<slot>"``."""
@@ -108,6 +148,14 @@ class Optimizer:
             default = inspect.signature(type(self)).parameters[arg].default
             raise ValueError(f"{self._who}: {arg} must be {expected}, got {value!r}. "
                              f"Pass e.g. {self._who}({arg}={default}).")
+        return float(value)
+
+    def _clip_value(self, arg, value):
+        """A clipping threshold: a finite number > 0, else a ``ValueError`` that says so."""
+        if (isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating)
+                or not math.isfinite(value) or not value > 0):
+            raise ValueError(f"{self._who}: {arg} must be a finite number > 0 or None, got "
+                             f"{value!r}. Pass e.g. {self._who}({arg}=1.0).")
         return float(value)
 
     def _check(self, params, grads):

@@ -14,12 +14,14 @@ class RMSprop(Optimizer):
         momentum: decay μ in [0, 1] of a velocity applied to the scaled steps; 0 turns it off.
         epsilon: ε added under the square root (Keras puts it inside).
         centered: divide by the gradient's running variance instead of its second moment.
+        **kwargs: ``clipnorm``, ``clipvalue`` or ``global_clipnorm`` (see ``Optimizer``).
     """
 
     config_keys = ("learning_rate", "rho", "momentum", "epsilon", "centered")
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 **kwargs):
+        super().__init__(learning_rate, **kwargs)
         self.rho = self._number("rho", rho, DECAY)
         self.momentum = self._number("momentum", momentum, MOMENTUM)
         self.epsilon = self._number("epsilon", epsilon, NON_NEGATIVE)

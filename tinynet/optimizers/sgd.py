@@ -11,12 +11,13 @@ class SGD(Optimizer):
         learning_rate: the step size.
         momentum: velocity decay μ in [0, 1]; 0 is plain gradient descent.
         nesterov: apply the momentum step once more, looking ahead (Nesterov, 1983).
+        **kwargs: ``clipnorm``, ``clipvalue`` or ``global_clipnorm`` (see ``Optimizer``).
     """
 
     config_keys = ("learning_rate", "momentum", "nesterov")
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
         self.momentum = self._number("momentum", momentum, MOMENTUM)
         self.nesterov = bool(nesterov)
 
