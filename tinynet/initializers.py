@@ -71,10 +71,20 @@ def _truncated_normal(shape, stddev, rng):
     return w
 
 
+# Saxe et al. 2014: Q of a normal draw's QR, each column's sign set by diag(R) (Keras's rule)
+def orthogonal(shape, rng):
+    """An orthogonal matrix: orthonormal columns if tall, rows if wide; rank > 2 flattened."""
+    if len(shape) < 2:
+        raise ValueError(f"orthogonal: needs a shape of rank >= 2, got {tuple(shape)}.")
+    rows, cols = int(np.prod(shape[:-1])), shape[-1]
+    q, r = np.linalg.qr(rng.normal(0.0, 1.0, (max(rows, cols), min(rows, cols))))
+    q *= np.sign(np.diag(r))  # makes the factorization unique, so Q is uniformly distributed
+    return np.ascontiguousarray((q.T if rows < cols else q).reshape(shape))
+
 INITIALIZERS = {
     f.__name__: f
     for f in (glorot_uniform, glorot_normal, he_uniform, he_normal, zeros, ones,
-              random_normal, random_uniform)
+              random_normal, random_uniform, orthogonal)
 }
 
 
