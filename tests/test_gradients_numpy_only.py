@@ -11,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMPY_ONLY = ["tests/test_gradients.py", "tests/test_gradients_gradcheck.py",
+              "tests/test_losses_validation.py",
               "tests/test_textbook.py"]
 BLOCKER = '''
 import sys

@@ -1,8 +1,12 @@
-"""Losses with Keras's numerics: value, gradient, and the fused path from remembered logits."""
+"""Losses with Keras's numerics: value, gradient, and the fused path from remembered logits.
+
+Every ``gradient`` returns ``dy = ∂L/∂y_pred``, the ``dy`` the model's top layer receives.
+Checking the targets is ``losses_validation.py``'s job.
+"""
 
 import numpy as np
 
-from tinynet import utils
+from tinynet import losses_validation, utils
 
 EPSILON = 1e-7  # keras.backend.epsilon(): probabilities are clipped to [ε, 1 − ε] before log
 
@@ -44,28 +48,6 @@ def _rows(a, labels):
     return a.reshape(-1, a.shape[-1]), (np.arange(labels.size), labels.reshape(-1))
 
 
-def _numbers(y_true, loss):
-    """Targets as a finite numeric array, or a ValueError that says what to fix."""
-    y = np.asarray(y_true)
-    if y.dtype.kind not in "biuf":
-        raise ValueError(f"{loss}: targets must be numbers, got an array of dtype {y.dtype}. "
-                         "Convert them with np.asarray(y, dtype='float32').")
-    if y.dtype.kind == "f" and not np.isfinite(y).all():
-        raise ValueError(f"{loss}: targets must be finite, got {np.sum(~np.isfinite(y))} NaN "
-                         "or inf values. Drop or impute those samples first.")
-    return y
-
-
-def _same_shape(y, shape, loss):
-    """Targets shaped like the output; ``(N,)`` is accepted for ``(N, 1)``, as Keras does."""
-    if y.shape == shape:
-        return y
-    if shape[-1] == 1 and y.shape == shape[:-1]:
-        return y.reshape(shape)
-    raise ValueError(f"{loss}: expected targets of shape {shape} (the model's output), got "
-                     f"{y.shape}. Reshape the targets or change the last layer's units.")
-
-
 class Loss:
     """Base class: ``validate`` the targets once, then ``__call__`` + ``gradient`` each step.
 
@@ -75,11 +57,11 @@ class Loss:
 
     name = None
     fuses_with = None  # "softmax" / "sigmoid": the activation whose logits are used instead
+    targets = "values"  # what validate accepts: "values", "binary", "one_hot" or "labels"
 
     def validate(self, y_true, y_pred_shape, dtype="float32"):
         """Check targets against the full output shape and return them ready for the loss."""
-        y = _numbers(y_true, self.name)
-        return _same_shape(y, tuple(y_pred_shape), self.name).astype(dtype)
+        return losses_validation.check_targets(self, y_true, y_pred_shape, dtype)
 
     def __call__(self, y_true, y_pred):
         """The loss value, averaged over the batch (``sum_over_batch_size``)."""
@@ -107,7 +89,7 @@ class MeanSquaredError(Loss):
         p = _floats(y_pred)
         return float(np.mean(np.square(p - _targets(y_true, p))))
 
-    # dp = 2(p − t) / (N·units)
+    # dy = 2(p − t) / (N·units)
     def gradient(self, y_true, y_pred):
         p = _floats(y_pred)
         return (p - _targets(y_true, p)) * (2 / p.size)
@@ -118,14 +100,7 @@ class BinaryCrossentropy(Loss):
 
     name = "binary_crossentropy"
     fuses_with = "sigmoid"
-
-    def validate(self, y_true, y_pred_shape, dtype="float32"):
-        y = super().validate(y_true, y_pred_shape, dtype)
-        if y.size and (y.min() < 0 or y.max() > 1):
-            raise ValueError(f"{self.name}: targets must lie in [0, 1], got values from "
-                             f"{y.min():g} to {y.max():g}. Use 0/1 labels, or "
-                             "'sparse_categorical_crossentropy' for class indices.")
-        return y
+    targets = "binary"
 
     # L = −mean(t·log p + (1 − t)·log(1 − p)),  p clipped to [ε, 1 − ε]
     def __call__(self, y_true, y_pred):
@@ -133,7 +108,7 @@ class BinaryCrossentropy(Loss):
         t, (c, _) = _targets(y_true, p), _clip(p)
         return float(-np.mean(t * np.log(c) + (1 - t) * np.log(1 - c)))
 
-    # dp = ((1 − t)/(1 − p) − t/p) / (N·units) inside the clip, 0 outside
+    # dy = ((1 − t)/(1 − p) − t/p) / (N·units) inside the clip, 0 outside
     def gradient(self, y_true, y_pred):
         p = _floats(y_pred)
         t, (c, inside) = _targets(y_true, p), _clip(p)
@@ -158,18 +133,7 @@ class CategoricalCrossentropy(Loss):
 
     name = "categorical_crossentropy"
     fuses_with = "softmax"
-
-    def validate(self, y_true, y_pred_shape, dtype="float32"):
-        y, shape = _numbers(y_true, self.name), tuple(y_pred_shape)
-        if shape[-1] > 1 and y.shape in (shape[:-1], (*shape[:-1], 1)):
-            raise ValueError(f"{self.name}: expected one-hot targets of shape {shape}, got "
-                             f"{y.shape}, which look like class labels. Use "
-                             "loss='sparse_categorical_crossentropy', or one-hot encode them.")
-        if y.shape[:-1] == shape[:-1] and y.ndim == len(shape) and y.shape != shape:
-            raise ValueError(f"{self.name}: one-hot targets have {y.shape[-1]} columns but the "
-                             f"model outputs {shape[-1]} classes. Give the last layer "
-                             f"{y.shape[-1]} units, or encode the targets with {shape[-1]}.")
-        return _same_shape(y, shape, self.name).astype(dtype)
+    targets = "one_hot"
 
     # L = −Σ t·log clip(p / Σp) averaged over samples (Keras renormalizes, then clips)
     def __call__(self, y_true, y_pred):
@@ -177,7 +141,7 @@ class CategoricalCrossentropy(Loss):
         t, (c, _) = _targets(y_true, p), _clip(p / p.sum(axis=-1, keepdims=True))
         return float(-np.mean(np.sum(t * np.log(c), axis=-1)))
 
-    # q = p/Σp: dq = −t/q inside the clip (0 outside), dp = (dq − Σ dq·q) / Σp, over N
+    # q = p/Σp:  dq = ∂L/∂q = −t/q inside the clip (0 outside),  dy = (dq − Σ dq·q) / Σp, over N
     def gradient(self, y_true, y_pred):
         p = _floats(y_pred)
         s = p.sum(axis=-1, keepdims=True)
@@ -188,6 +152,10 @@ class CategoricalCrossentropy(Loss):
 
     # L = −Σ t·log softmax(z) averaged over samples, with log softmax by log-sum-exp
     def from_logits(self, y_true, z):
+        """``(L, dz)`` at the logits. Why ``dz = (softmax(z) − t)/N``: with ``p = softmax(z)``,
+        ``∂L/∂p_i = −t_i/(N·p_i)`` and ``∂p_i/∂z_k = p_i·(δ_ik − p_k)``, so the ``p_i`` cancel:
+        ``dz_k = (p_k·Σ_i t_i − t_k)/N = (p_k − t_k)/N`` as each row of ``t`` sums to 1.
+        Textbook twin, step by step: ``tinynet/textbook/softmax_ce.py``."""
         z = _floats(z)
         t, (log_p, p) = _targets(y_true, z), _log_softmax(z)
         n = z.size // z.shape[-1]
@@ -200,26 +168,7 @@ class SparseCategoricalCrossentropy(Loss):
 
     name = "sparse_categorical_crossentropy"
     fuses_with = "softmax"
-
-    def validate(self, y_true, y_pred_shape, dtype="float32"):
-        """Labels as int64 of shape ``(N,)``; ``dtype`` is unused (labels are integers)."""
-        y, shape = _numbers(y_true, self.name), tuple(y_pred_shape)
-        classes = shape[-1]
-        if y.shape not in (shape[:-1], (*shape[:-1], 1)):
-            hint = ("They look one-hot: use loss='categorical_crossentropy', or "
-                    "np.argmax(y, axis=-1)." if y.shape == shape else "Reshape them.")
-            raise ValueError(f"{self.name}: expected integer labels of shape {shape[:-1]} or "
-                             f"{(*shape[:-1], 1)}, got {y.shape}. {hint}")
-        if y.dtype.kind == "f" and not np.array_equal(y, np.round(y)):
-            raise ValueError(f"{self.name}: labels must be integers (class indices), got "
-                             f"non-integer values such as {y[y != np.round(y)].flat[0]:g}. Use "
-                             "loss='categorical_crossentropy' for soft targets.")
-        if y.size and (y.min() < 0 or y.max() >= classes):
-            lo, hi = float(y.min()), float(y.max())
-            raise ValueError(f"{self.name}: labels must lie in [0, {classes}), got values from "
-                             f"{lo:g} to {hi:g}. Give the last layer one unit per class, or "
-                             "re-map the labels to 0, 1, 2, ...")
-        return y.reshape(shape[:-1]).astype(np.int64)
+    targets = "labels"  # validate gives int64 labels of shape (N,)
 
     # c = clip(p): L = log Σc − log c_t, TF's log-softmax of log c (it renormalizes after the clip)
     def __call__(self, y_true, y_pred):
@@ -228,7 +177,7 @@ class SparseCategoricalCrossentropy(Loss):
         c2, pick = _rows(c, labels)
         return float(np.mean(np.log(c2.sum(axis=-1)) - np.log(c2[pick])))
 
-    # dc = (c/Σc − onehot) / c inside the clip, 0 outside, over N
+    # dy = (c/Σc − onehot) / c inside the clip, 0 outside, over N
     def gradient(self, y_true, y_pred):
         p = _floats(y_pred)
         labels, (c, inside) = _labels(y_true, p), _clip(p)
@@ -239,6 +188,8 @@ class SparseCategoricalCrossentropy(Loss):
 
     # L = mean(log Σ e^z − z_t), the true class picked by fancy indexing (no one-hot built)
     def from_logits(self, y_true, z):
+        """``(L, dz)`` at the logits; ``dz = (softmax(z) − onehot)/N``, derived in
+        ``CategoricalCrossentropy.from_logits`` (textbook twin: ``textbook/softmax_ce.py``)."""
         z = _floats(z)
         labels, (log_p, p) = _labels(y_true, z), _log_softmax(z)
         log_p2, pick = _rows(log_p, labels)
