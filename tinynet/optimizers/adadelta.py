@@ -8,6 +8,16 @@ from tinynet.optimizers.base import DECAY, NON_NEGATIVE, Optimizer, _sqrt_plus
 class Adadelta(Optimizer):
     """Steps scaled by the ratio of running RMS of updates and gradients (Zeiler, 2012).
 
+    Algorithm 1 (Zeiler, 2012), with ``RMS[a] = sqrt(E[a²] + ε)``::
+
+        E[g²]  ← ρ·E[g²] + (1 − ρ)·g²
+        Δx      = −(RMS[Δx]ₜ₋₁ / RMS[g]ₜ)·g
+        E[Δx²] ← ρ·E[Δx²] + (1 − ρ)·Δx²
+        x      ← x + Δx
+
+    Keras multiplies the step by a learning rate, ``w ← w + η·Δx`` (η = 1 is the paper).
+    Textbook twin: ``adadelta`` in ``tinynet/textbook/optimizers.py``.
+
     Args:
         learning_rate: the step size (1.0 gives the paper's rule).
         rho: decay rate ρ in [0, 1) of both running averages.

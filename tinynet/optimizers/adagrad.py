@@ -8,6 +8,14 @@ from tinynet.optimizers.base import NON_NEGATIVE, Optimizer, _as_keras_casts, _s
 class Adagrad(Optimizer):
     """Per-weight steps shrinking with the summed squared gradients (Duchi et al., 2011).
 
+    Algorithm (Duchi, Hazan & Singer, 2011, diagonal form)::
+
+        G ← G + g²                         (G starts at 0)
+        w ← w − η·g / (δ + sqrt(G))
+
+    Keras starts ``G`` at ``initial_accumulator_value`` (0.1) and puts its ε inside the root:
+    ``w ← w − η·g / sqrt(G + ε)``. Textbook twin: ``adagrad`` in ``tinynet/textbook/optimizers.py``.
+
     Args:
         learning_rate: the step size.
         initial_accumulator_value: starting value (>= 0) of each sum of squares.

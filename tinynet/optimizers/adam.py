@@ -8,6 +8,17 @@ from tinynet.optimizers.base import DECAY, NON_NEGATIVE, Optimizer, _as_keras_ca
 class Adam(Optimizer):
     """Adaptive moment estimation (Kingma & Ba, 2014), as ``keras.optimizers.Adam``.
 
+    Algorithm 1 (Kingma & Ba, 2014), step ``t`` from 1::
+
+        m ← β₁·m + (1 − β₁)·g            v ← β₂·v + (1 − β₂)·g²
+        m̂ = m / (1 − β₁ᵗ)                v̂ = v / (1 − β₂ᵗ)
+        w ← w − η·m̂ / (sqrt(v̂) + ε)
+        AMSGrad (Reddi et al., 2018): v̂ from max(v_max, v) in place of v
+
+    Keras uses the paper's own rearrangement (end of section 2): ``α = η·sqrt(1 − β₂ᵗ)/(1 − β₁ᵗ)``,
+    ``w ← w − α·m / (sqrt(v) + ε̂)``, with ``m ← m + (g − m)·(1 − β₁)``; its ε is that ε̂.
+    Textbook twin: ``adam`` in ``tinynet/textbook/optimizers.py``.
+
     Args:
         learning_rate: the step size.
         beta_1: decay rate β₁ in [0, 1) of the first moment (mean of g).

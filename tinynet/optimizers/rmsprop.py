@@ -8,6 +8,16 @@ from tinynet.optimizers.base import DECAY, MOMENTUM, NON_NEGATIVE, Optimizer, _s
 class RMSprop(Optimizer):
     """Divide the step by a running RMS of the gradient (Hinton, 2012), as Keras's ``RMSprop``.
 
+    Algorithm (Hinton, Coursera lecture 6e, 2012; centered and with momentum, Graves, 2013)::
+
+        E[g²] ← ρ·E[g²] + (1 − ρ)·g²
+        w ← w − η·g / sqrt(E[g²])
+        centered:  ḡ ← ρ·ḡ + (1 − ρ)·g,   and divide by sqrt(E[g²] − ḡ²) instead
+        momentum:  Δ ← μ·Δ − η·g / sqrt(…),   w ← w + Δ
+
+    Keras adds ε inside the square root, and keeps ``m = −Δ`` and subtracts it (``w ← w − m``).
+    Textbook twin: ``rmsprop``, ``rmsprop_graves`` in ``tinynet/textbook/optimizers.py``.
+
     Args:
         learning_rate: the step size.
         rho: decay rate ρ in [0, 1) of the running averages.

@@ -7,6 +7,16 @@ from tinynet.optimizers.base import MOMENTUM, Optimizer, _as_keras_casts
 class SGD(Optimizer):
     """Stochastic gradient descent, with optional (Nesterov) momentum, as ``keras.optimizers.SGD``.
 
+    Algorithm (Polyak, 1964; Sutskever et al., 2013), step size η, momentum μ::
+
+        plain:     w ← w − η·∇f(w)
+        momentum:  v ← μ·v − η·∇f(w)            w ← w + v
+        Nesterov:  v ← μ·v − η·∇f(w + μ·v)      w ← w + v
+
+    Keras stores Nesterov's look-ahead point ``w + μ·v`` as the weights, which turns the
+    step into ``w ← w + μ·v − η·g`` with ``g`` taken at the weights (Bengio et al., 2013).
+    Textbook twin: ``sgd``, ``momentum``, ``nesterov`` in ``tinynet/textbook/optimizers.py``.
+
     Args:
         learning_rate: the step size.
         momentum: velocity decay μ in [0, 1]; 0 is plain gradient descent.
