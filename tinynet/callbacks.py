@@ -1,8 +1,17 @@
 """Callbacks that watch training: History, EarlyStopping and TerminateOnNaN."""
 
 import math
+import warnings
 
 import numpy as np
+
+
+class TrainingStopped(RuntimeWarning):
+    """``fit`` stopped early because the loss became NaN or infinite."""
+
+
+# Python shows a warning once per call site by default; a second diverging fit must say so too.
+warnings.filterwarnings("always", category=TrainingStopped)
 
 
 class Callback:

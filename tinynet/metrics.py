@@ -40,6 +40,29 @@ METRICS = {
 }
 
 
+def check_fit(name, fn, y_true_shape, y_pred_shape):
+    """``fn`` if the targets have the form it needs, else a ``ValueError`` naming the metric that
+    fits (checked before the first step, so a bad metric never follows a weight change)."""
+    per_entry = y_true_shape == y_pred_shape or (
+        y_pred_shape[-1] == 1 and y_true_shape == y_pred_shape[:-1])
+    labels = y_pred_shape[-1] > 1 and y_true_shape in (y_pred_shape[:-1],
+                                                       (*y_pred_shape[:-1], 1))
+    if fn is sparse_categorical_accuracy:
+        if labels:
+            return fn
+        fix = ("They look one-hot: use 'categorical_accuracy' (or 'accuracy')."
+               if y_true_shape == y_pred_shape else "Pass class labels of shape (N,).")
+    elif labels:
+        fix = ("They are class labels: use 'sparse_categorical_accuracy' (or 'accuracy')"
+               + (", or one-hot encode them." if fn is categorical_accuracy else "."))
+    elif per_entry:
+        return fn
+    else:
+        fix = "Reshape the targets like the model's output."
+    raise ValueError(f"metric {name!r}: targets of shape {y_true_shape} do not fit outputs of "
+                     f"shape {y_pred_shape}. {fix}")
+
+
 def get(name, y_true_shape, y_pred_shape):
     """The metric function for ``name``; ``'accuracy'`` is picked as Keras picks it.
 
@@ -48,7 +71,7 @@ def get(name, y_true_shape, y_pred_shape):
     """
     fn = utils.lookup("metric", name, METRICS)
     if fn is not None:
-        return fn
+        return check_fit(name, fn, tuple(y_true_shape), tuple(y_pred_shape))
     if y_pred_shape[-1] == 1:
         return binary_accuracy
     if len(y_true_shape) < len(y_pred_shape) or y_true_shape[-1] == 1:

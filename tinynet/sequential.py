@@ -116,7 +116,9 @@ class Sequential(Trainer):
         return {f"{layer.name}/{key}": g for layer in self.layers for key, g in layer.grads.items()}
 
     def __call__(self, x, training=False):
-        return self._forward(np.asarray(x, dtype=self.dtype), training=training)
+        """The output for ``x``, with the same input checks as ``predict`` (one batch)."""
+        x, _ = self._check_data(x, None, f"{self.name}(x)")
+        return self._forward(x, training=training)
 
     # -- weights and description ----------------------------------------------------------
     def get_weights(self):

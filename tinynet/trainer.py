@@ -25,7 +25,8 @@ class Trainer:
             raise ValueError(f"{self.name}: compile() needs a loss, e.g. loss='mse'.")
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
-        self.metric_names = list(metrics or [])
+        self.metric_names = validation.check_list(metrics, "compile: metrics",
+                                                  "metrics=['accuracy']")
         for name in self.metric_names:  # unknown names fail here, not mid-fit
             utils.lookup("metric", name, metrics_module.METRICS)
         self._metric_fns = None
@@ -109,10 +110,10 @@ class Trainer:
             initial_epoch: epoch at which to start (for resuming).
         """
         self._require_compiled("fit")
-        batch_size = validation.check_batch_size(batch_size, "fit")
+        batch_size, epochs, initial_epoch, verbose, validation_split, shuffle, callbacks = (
+            validation.check_fit_args(batch_size, epochs, initial_epoch, verbose,
+                                      validation_split, validation_data, shuffle, callbacks))
         x, y = self._check_data(x, y, "fit")
-        if not 0.0 <= validation_split < 1.0:
-            raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}.")
         if validation_split and validation_data is None:
             cut = int(len(x) * (1.0 - validation_split))
             if cut == 0 or cut == len(x):
@@ -169,7 +170,7 @@ class Trainer:
         for cb in cbs:
             cb.on_train_end()
         if self.stop_reason:
-            warnings.warn(self.stop_reason, RuntimeWarning, stacklevel=2)
+            warnings.warn(self.stop_reason, callbacks_module.TrainingStopped, stacklevel=2)
         history.params = {"epochs": epochs, "steps": steps, "verbose": verbose}
         return history
 
@@ -189,6 +190,7 @@ class Trainer:
         """Loss and metrics over ``(x, y)`` in inference mode: ``[loss, *metrics]`` or the loss."""
         self._require_compiled("evaluate")
         batch_size = validation.check_batch_size(batch_size, "evaluate")
+        verbose = validation.check_verbose(verbose, "evaluate")
         x, y = self._check_data(x, y, "evaluate")
         logs = self._evaluate_logs(x, y, batch_size, verbose=verbose)
         if verbose:
@@ -198,6 +200,7 @@ class Trainer:
     def predict(self, x, batch_size=32, verbose="auto"):
         """Outputs for ``x`` in inference mode (dropout off), batch by batch."""
         batch_size = validation.check_batch_size(batch_size, "predict")
+        validation.check_verbose(verbose, "predict")
         x, _ = self._check_data(x, None, "predict")
         steps = -(-len(x) // batch_size)
         show = verbose == 1 or (verbose == "auto" and steps > 1)

@@ -52,8 +52,9 @@ def lookup(kind, name, table):
 
 def pair(value, what, owner):
     """Normalise an int or 2-tuple argument (kernel, stride, pool) and check it is positive."""
-    pair_ = (value, value) if isinstance(value, int | np.integer) else tuple(value)
-    if len(pair_) != 2 or any(not isinstance(v, int | np.integer) or v <= 0 for v in pair_):
-        raise ValueError(
-            f"{owner}: {what} must be a positive int or a pair of them, got {value!r}.")
+    pair_ = (value, value) if not isinstance(value, tuple | list) else tuple(value)
+    if len(pair_) != 2 or any(isinstance(v, bool) or not isinstance(v, int | np.integer)
+                              or v <= 0 for v in pair_):
+        raise ValueError(f"{owner}: {what} must be a positive int or a pair of them, got "
+                         f"{value!r}. Pass e.g. {what}=3 or {what}=(3, 3).")
     return int(pair_[0]), int(pair_[1])

@@ -8,7 +8,7 @@ and ``db`` / ``dbias`` are the gradients of its own parameters.
 
 import numpy as np
 
-from tinynet import utils
+from tinynet import utils, validation
 
 
 class Layer:
@@ -23,14 +23,12 @@ class Layer:
 
     def __init__(self, name=None, dtype="float32", input_shape=None, input_dim=None):
         self.name = name or utils.unique_name(utils.snake_case(type(self).__name__))
-        if np.dtype(dtype) not in (np.float32, np.float64):
-            raise ValueError(
-                f"{self.name}: dtype must be 'float32' or 'float64', got {dtype!r}."
-            )
-        self.dtype = np.dtype(dtype)
+        self.dtype = validation.check_float_dtype(dtype, self.name)
         if input_dim is not None:
-            input_shape = (int(input_dim),)
-        self.input_shape = None if input_shape is None else tuple(input_shape)
+            input_shape = (validation.check_positive_int(input_dim, f"{self.name}: input_dim",
+                                                         "input_dim=784"),)
+        self.input_shape = (None if input_shape is None
+                            else validation.check_shape(input_shape, f"{self.name}: input_shape"))
         self.params = {}  # name → array, Keras names: "kernel", "bias"
         self.grads = {}  # same keys as params, filled by backward
         self.built = False
@@ -86,12 +84,7 @@ class Layer:
                 f"({', '.join(self.params) or 'none'}), got {len(weights)}."
             )
         for (key, w), new in zip(self.params.items(), weights, strict=True):
-            new = np.asarray(new)
-            if new.shape != w.shape:
-                raise ValueError(
-                    f"{self.name}: set_weights got shape {new.shape} for '{key}', "
-                    f"expected {w.shape}."
-                )
+            new = validation.check_weight(new, key, w, self.name)  # real, finite, w's shape
             w[...] = new  # in place, so optimizers and caches keep their references
 
     def count_params(self):
@@ -118,10 +111,7 @@ class Input:
     """
 
     def __init__(self, shape, name=None):
-        shape = tuple(int(s) for s in (shape if np.iterable(shape) else (shape,)))
-        if not shape or any(s <= 0 for s in shape):
-            raise ValueError(f"Input: shape must be a tuple of positive ints, got {shape}.")
-        self.shape = shape
+        self.shape = validation.check_shape(shape, "Input: shape")
         self.name = name or "input_layer"
 
     def __repr__(self):

@@ -3,7 +3,7 @@
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from tinynet import activations, initializers, utils
+from tinynet import activations, initializers, utils, validation
 from tinynet.layers.base import Layer
 
 PADDINGS = ("same", "valid")
@@ -85,9 +85,8 @@ class Conv2D(Layer):
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(filters, int | np.integer) or filters <= 0:
-            raise ValueError(f"{self.name}: filters must be a positive int, got {filters!r}.")
-        self.filters = int(filters)
+        self.filters = validation.check_positive_int(filters, f"{self.name}: filters",
+                                                     "Conv2D(32, (3, 3))")
         self.kernel_size = utils.pair(kernel_size, "kernel_size", self.name)
         self.strides = utils.pair(strides, "strides", self.name)
         self.padding = check_padding(padding, self.name)

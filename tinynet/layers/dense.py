@@ -1,8 +1,6 @@
 """Dense: the fully connected layer ``y = f(x·W + b)``."""
 
-import numpy as np
-
-from tinynet import activations, initializers
+from tinynet import activations, initializers, validation
 from tinynet.layers.base import Layer
 
 
@@ -21,9 +19,7 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(units, int | np.integer) or units <= 0:
-            raise ValueError(f"{self.name}: units must be a positive int, got {units!r}.")
-        self.units = int(units)
+        self.units = validation.check_positive_int(units, f"{self.name}: units", "Dense(64)")
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)

@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from tinynet import utils
+from tinynet import utils, validation
 from tinynet.layers.base import Layer
 
 
@@ -32,8 +32,12 @@ class Dropout(Layer):
         if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
             raise ValueError(f"{self.name}: rate must be a float in [0, 1), got {rate!r}. "
                              "It is the fraction of units dropped, e.g. Dropout(0.2).")
-        if seed is not None and not isinstance(seed, numbers.Integral):
-            raise ValueError(f"{self.name}: seed must be an int or None, got {seed!r}.")
+        if seed is not None:
+            seed = validation.check_int(seed, f"{self.name}: seed", example="seed=0",
+                                        none_ok=True)
+            if seed < 0:  # NumPy's generators take no negative seed
+                raise ValueError(f"{self.name}: seed must be an int >= 0 or None, got {seed}. "
+                                 "Pass e.g. seed=0.")
         self.rate = float(rate)
         self.seed = seed
         self.fixed_mask = None
