@@ -17,7 +17,7 @@ class MaxPooling2D(Layer):
 
     Two paths give the same numbers. When the windows tile the input (strides equal the pool
     and, for ``'same'``, the pool divides the input) a reshape into blocks does the work;
-    otherwise a sliding-window view does.
+    otherwise a sliding-window view does. Textbook twin, by loops: ``tinynet/textbook/pooling.py``.
 
     Args:
         pool_size: window ``(ph, pw)``, or one int for a square window.
