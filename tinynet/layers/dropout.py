@@ -16,6 +16,7 @@ class Dropout(Layer):
     expected kept fraction is ``1 − rate``. Survivors are scaled by ``1 / (1 − rate)`` so the
     expected output equals the input. With ``training=False`` the layer is the identity.
     Keras also accepts ``rate=1`` (all zeros); tinynet rejects it, since nothing could learn.
+    Textbook twin, with the derivation: ``tinynet/textbook/dropout.py``.
 
     Set ``layer.fixed_mask`` to a boolean keep-mask of the input's shape to use it instead
     of a random draw (for parity tests); set it back to ``None`` to draw again.
