@@ -1,5 +1,8 @@
 """Weight initializers with Keras's names, defaults and fan computation."""
 
+import contextlib
+import math
+
 import numpy as np
 
 from tinynet import utils
@@ -95,6 +98,28 @@ def get(name):
     return utils.lookup("initializer", name, INITIALIZERS)
 
 
+_budget = []  # while loading a file: the weights it holds, which building may not exceed
+
+
+@contextlib.contextmanager
+def budget(elements, source):
+    """Inside the block, building may draw at most ``elements`` weights in total, else a
+    ``ValueError`` is raised before the allocation (a file's config cannot force a huge one)."""
+    _budget.append([elements, source])
+    try:
+        yield
+    finally:
+        _budget.pop()
+
+
 def initialize(name, shape, dtype):
     """Draw a weight of ``shape`` in ``dtype`` with the named initializer."""
-    return np.asarray(get(name)(tuple(shape), utils.rng()), dtype=dtype)
+    shape = tuple(shape)
+    if _budget:
+        left, source = _budget[-1]
+        if math.prod(shape) > left:
+            raise ValueError(f"{source}: its config asks for a weight of shape {shape}, more "
+                             f"than the {left:,} weights the file still holds. The config does "
+                             "not match the file's arrays; the file is damaged or hostile.")
+        _budget[-1][0] -= math.prod(shape)
+    return np.asarray(get(name)(shape, utils.rng()), dtype=dtype)

@@ -64,6 +64,7 @@ class Optimizer:
     def update(self, params, grads):
         """Step every array of ``params`` in place; ``grads`` holds one gradient per key."""
         self._check(params, grads)
+        self._check_restored(params)
         grads = self.clip_gradients(
             {key: np.asarray(grads[key], dtype=w.dtype) for key, w in params.items()})
         t = self.iterations + 1  # Keras's local_step: the step being taken, from 1
@@ -116,17 +117,21 @@ class Optimizer:
                 state[f"{key}/{name}"] = array.copy()
         return state
 
-    def set_state(self, state):
-        """Restore what ``get_state`` returned; the next ``update`` continues from there."""
+    def set_state(self, state, params=None):
+        """Restore what ``get_state`` returned; the next ``update`` continues from there.
+
+        The slots' keys must be the model's parameter keys: with ``params`` (the model's
+        ``parameters()``) that is checked now, else before the next update changes anything.
+        """
         state = {key: state[key] for key in state.keys()}
         if "iterations" not in state:
             raise ValueError(f"{self._who}.set_state: no 'iterations' entry in {sorted(state)}. "
                              "Pass the dict that get_state() returned.")
-        iterations = int(state.pop("iterations"))
+        iterations = _check_iterations(state.pop("iterations"), self._who)
         slots = {}
         for full_key, array in state.items():
             key, _, name = full_key.rpartition("/")
-            slots.setdefault(key, {})[name] = np.array(array)
+            slots.setdefault(key, {})[name] = _check_slot(array, full_key, name, self._who)
         for key, found in slots.items():
             if set(found) != set(self.slot_names()):
                 raise ValueError(
@@ -134,6 +139,30 @@ class Optimizer:
                     f"{self._who} keeps {sorted(self.slot_names())}. Restore into an optimizer "
                     "built with the same arguments as the one that was saved.")
         self.slots, self.iterations = slots, iterations
+        self._restored = bool(slots) or iterations > 0
+        if params is not None:
+            self._check_restored(params)
+
+    def _check_restored(self, params):
+        """After ``set_state``: every parameter has its slots and every slot its parameter."""
+        if not getattr(self, "_restored", False) or not self.slot_names():
+            return
+        missing = sorted(params.keys() - self.slots.keys())
+        unmatched = sorted(self.slots.keys() - params.keys())
+        if missing or unmatched:
+            raise ValueError(
+                f"{self._who}: the restored state does not match the model's parameters: "
+                f"slots without a parameter {unmatched}, parameters without slots {missing}. "
+                "Layer names must match the saved model's (name the layers explicitly, e.g. "
+                "Dense(4, name='hidden'), or restore with tinynet.load_model).")
+        for key, w in params.items():
+            for name, array in self.slots[key].items():
+                if array.shape != w.shape or array.dtype != w.dtype:
+                    raise ValueError(
+                        f"{self._who}: restored slot '{key}/{name}' is {array.dtype} "
+                        f"{array.shape}, but the parameter is {w.dtype} {w.shape}. Restore "
+                        "the state of the same model.")
+        self._restored = False
 
     # -- argument checks ------------------------------------------------------------
     @property
@@ -177,6 +206,33 @@ class Optimizer:
 
     def __repr__(self):
         return f"{self._who}(learning_rate={self.learning_rate:g}, iterations={self.iterations})"
+
+
+# Slots that hold sums of squares: a negative entry cannot come from training.
+NON_NEGATIVE_SLOTS = ("velocity", "velocity_hat", "accumulator", "accumulated_grad",
+                      "accumulated_delta_var")
+
+
+def _check_iterations(value, who):
+    """The restored step count: an integer >= 0."""
+    it = np.asarray(value)
+    if it.ndim != 0 or it.dtype.kind not in "iu" or int(it) < 0:
+        raise ValueError(f"{who}.set_state: 'iterations' must be an integer >= 0, got "
+                         f"{value!r} ({it.dtype}, shape {it.shape}). Pass get_state()'s dict.")
+    return int(it)
+
+
+def _check_slot(array, full_key, name, who):
+    """A restored slot: a finite float array; a sum of squares is also >= 0."""
+    a = np.asarray(array)
+    problem = ("is not a float32/float64 array" if a.dtype not in (np.float32, np.float64)
+               else "holds NaN or inf" if not np.isfinite(a).all()
+               else "is negative somewhere, which a sum of squares cannot be"
+               if name in NON_NEGATIVE_SLOTS and (a < 0).any() else None)
+    if problem:
+        raise ValueError(f"{who}.set_state: slot {full_key!r} ({a.dtype}) {problem}. The state "
+                         "is damaged; restore the dict that get_state() returned.")
+    return np.array(a)
 
 
 def _as_keras_casts(value, w):
