@@ -63,6 +63,57 @@ def random_uniform(shape, rng):
     return rng.uniform(-0.05, 0.05, shape)
 
 
+class VarianceScaling:
+    """Draws with variance ``scale / n``, as ``keras.initializers.VarianceScaling``.
+
+    Args:
+        scale: the variance's numerator, a positive number.
+        mode: ``n`` is ``'fan_in'``, ``'fan_out'`` or ``'fan_avg'`` (their mean), at least 1.
+        distribution: ``'truncated_normal'`` (``'normal'`` is the same, as in Keras),
+            ``'untruncated_normal'`` or ``'uniform'`` (limit ``sqrt(3·scale / n)``).
+    """
+
+    MODES = ("fan_in", "fan_out", "fan_avg")
+    DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal"):
+        if isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0:
+            raise ValueError(f"VarianceScaling: scale must be a positive number, got {scale!r}.")
+        distribution = "truncated_normal" if distribution == "normal" else distribution
+        if mode not in self.MODES or distribution not in self.DISTRIBUTIONS:
+            raise ValueError(
+                f"VarianceScaling: mode must be one of {self.MODES} and distribution one of "
+                f"{self.DISTRIBUTIONS} (or 'normal'), got {mode!r} and {distribution!r}.")
+        self.scale, self.mode, self.distribution = float(scale), mode, distribution
+
+    # σ² = scale / n:  U(±sqrt(3σ²)), N(0, σ²), or N(0, σ²) truncated as below
+    def __call__(self, shape, rng):
+        fan_in, fan_out = compute_fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        variance = self.scale / max(1.0, n)
+        if self.distribution == "uniform":
+            limit = np.sqrt(3.0 * variance)
+            return rng.uniform(-limit, limit, shape)
+        if self.distribution == "untruncated_normal":
+            return rng.normal(0.0, np.sqrt(variance), shape)
+        return _truncated_normal(shape, np.sqrt(variance), rng)
+
+
+# variance_scaling by name: Keras's defaults (scale 1, fan_in, truncated normal)
+def variance_scaling(shape, rng):
+    return VarianceScaling()(shape, rng)
+
+
+# L = sqrt(3 / fan_in),  W ~ U(−L, L)
+def lecun_uniform(shape, rng):
+    return VarianceScaling(1.0, "fan_in", "uniform")(shape, rng)
+
+
+# σ = sqrt(1 / fan_in),  W ~ N(0, σ²) truncated as glorot_normal's
+def lecun_normal(shape, rng):
+    return VarianceScaling(1.0, "fan_in", "truncated_normal")(shape, rng)
+
+
 def _truncated_normal(shape, stddev, rng):
     # Keras scales stddev by 1/0.8796... so that the truncated draw keeps the variance.
     stddev = stddev / 0.87962566103423978
@@ -87,7 +138,8 @@ def orthogonal(shape, rng):
 INITIALIZERS = {
     f.__name__: f
     for f in (glorot_uniform, glorot_normal, he_uniform, he_normal, zeros, ones,
-              random_normal, random_uniform, orthogonal)
+              random_normal, random_uniform, variance_scaling, lecun_uniform, lecun_normal,
+              orthogonal)
 }
 
 
