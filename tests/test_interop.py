@@ -239,7 +239,7 @@ def test_to_keras_continues_training_with_the_optimizer_state(keras, name, kwarg
 # -- what cannot convert is refused, by name ----------------------------------------------------
 LAYERS = {  # unsupported layer: (input shape, the layer)
     "BatchNormalization": ((4,), lambda k: k.layers.BatchNormalization()),
-    "LSTM": ((5, 4), lambda k: k.layers.LSTM(3)),
+    "Bidirectional": ((5, 4), lambda k: k.layers.Bidirectional(k.layers.LSTM(3))),
     "AveragePooling2D": ((4, 4, 1), lambda k: k.layers.AveragePooling2D(2)),
     "Conv1D": ((5, 4), lambda k: k.layers.Conv1D(2, 3)),
 }

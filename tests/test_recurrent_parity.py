@@ -9,6 +9,7 @@ tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 pytestmark = pytest.mark.keras
 
+import tinynet  # noqa: E402
 from tinynet.layers.embedding import Embedding  # noqa: E402
 from tinynet.layers.gru import GRU  # noqa: E402
 from tinynet.layers.lstm import LSTM  # noqa: E402
@@ -131,3 +132,132 @@ def test_embedding_matches_keras():
     (k_grad,) = tape.gradient(k_out, twin.trainable_weights, output_gradients=tf.constant(g))
     np.testing.assert_array_equal(out, k_out.numpy())
     assert relative_error(layer.grads["embeddings"], tf.convert_to_tensor(k_grad).numpy()) < TOL
+
+
+# -- a whole model: 12 train_on_batch steps with Adam, with and without clipnorm ----------------
+# Keras (TensorFlow backend) passes an Embedding's gradient to the optimizer as IndexedSlices,
+# one row per occurrence of an id. Its Adam squares those rows before adding repeats (v gets
+# Σ g_i², not (Σ g_i)²), and clipnorm/global_clipnorm take the norm over occurrences. tinynet
+# uses the dense gradient (repeats added first, the true ∂L/∂E), so the two agree exactly when no
+# id repeats within a batch: the steps below draw each batch's ids without replacement.
+VOCAB, T, CLASSES, BATCH = 70, 7, 4, 9
+
+
+@pytest.fixture
+def keras_float64():
+    """Keras with floatx float64: its loss metric and learning-rate variable follow floatx."""
+    old = keras.config.floatx()
+    keras.config.set_floatx("float64")
+    yield
+    keras.config.set_floatx(old)
+
+
+def recurrent_stack(make, **adam):
+    """Embedding → LSTM(return_sequences) → GRU → Dense(softmax), in Keras or tinynet."""
+    layers = make.layers
+    model = make.Sequential([
+        keras.Input((T,), dtype="int32") if make is keras else make.layers.Input((T,)),
+        layers.Embedding(VOCAB, 5, dtype="float64"),
+        layers.LSTM(6, return_sequences=True, dtype="float64"),
+        layers.GRU(4, dtype="float64"),
+        layers.Dense(CLASSES, activation="softmax", dtype="float64"),
+    ])
+    opt = (keras.optimizers.Adam if make is keras else tinynet.optimizers.Adam)(**adam)
+    model.compile(optimizer=opt, loss="sparse_categorical_crossentropy")
+    return model
+
+
+def twin_stacks(rng, **adam):
+    ours, theirs = recurrent_stack(tinynet, **adam), recurrent_stack(keras, **adam)
+    weights = [rng.uniform(-0.5, 0.5, w.shape) for w in ours.get_weights()]  # biases ≠ 0
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("adam", [{}, {"clipnorm": 0.05}, {"global_clipnorm": 0.1},
+                                  {"learning_rate": 0.01, "clipvalue": 0.02}],
+                         ids=lambda a: "-".join(f"{k}={v}" for k, v in a.items()) or "plain")
+def test_twelve_train_on_batch_steps_match_keras(keras_float64, adam):
+    rng = np.random.default_rng(12)
+    ours, theirs = twin_stacks(rng, **adam)
+    clipped = 0
+    for _ in range(12):
+        x = rng.permutation(VOCAB)[:BATCH * T].reshape(BATCH, T)  # no id twice in a batch
+        y = rng.integers(0, CLASSES, BATCH)
+        loss = ours.train_on_batch(x, y)
+        grads = ours.gradients()
+        clipped += any(not np.array_equal(g, grads[k])
+                       for k, g in ours.optimizer.clip_gradients(grads).items())
+        k_loss = theirs.train_on_batch(x.astype("int32"), y)
+        assert abs(loss - k_loss) <= 1e-9 * abs(k_loss), (loss, k_loss)
+    assert clipped == (12 if adam else 0)  # the clipping options did clip, every step
+    for w, k_w in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_allclose(w, k_w, rtol=1e-8, atol=1e-12)
+
+
+def test_repeated_ids_keras_squares_each_occurrence(keras_float64):
+    """Pins the difference described above: one Adam step with an id used twice in the batch
+    moves that row differently in Keras (v = Σ g_i²) and in tinynet (v = (Σ g_i)²), and nothing
+    else. If a Keras release densifies the gradient, this test tells."""
+    rng = np.random.default_rng(3)
+    ours, theirs = twin_stacks(rng)
+    x = rng.permutation(VOCAB)[:BATCH * T].reshape(BATCH, T)
+    x[1, 2] = x[0, 0]  # id x[0, 0] twice
+    y = rng.integers(0, CLASSES, BATCH)
+    ours.train_on_batch(x, y)
+    theirs.train_on_batch(x.astype("int32"), y)
+    E, k_E = ours.get_weights()[0], theirs.get_weights()[0]
+    differs = np.flatnonzero(np.abs(E - k_E).max(axis=1) > 1e-12)
+    assert differs.tolist() == [x[0, 0]]
+    for w, k_w in zip(ours.get_weights()[1:], theirs.get_weights()[1:], strict=True):
+        np.testing.assert_allclose(w, k_w, rtol=1e-12, atol=1e-15)
+
+
+# -- interop: to_keras / from_keras ---------------------------------------------------------------
+def test_to_keras_and_back_give_the_same_predictions():
+    from tinynet.tools.interop import from_keras, to_keras
+
+    model = tinynet.Sequential([
+        tinynet.layers.Input((6,)), tinynet.layers.Embedding(11, 4),
+        tinynet.layers.GRU(5, reset_after=False, return_sequences=True, go_backwards=True),
+        tinynet.layers.SimpleRNN(3, activation="relu", return_sequences=True),
+        tinynet.layers.LSTM(4, unit_forget_bias=False, recurrent_activation="tanh"),
+        tinynet.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=tinynet.optimizers.Adam(clipnorm=1.0),
+                  loss="sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).integers(0, 11, (7, 6))
+    model.train_on_batch(x, np.arange(7) % 2)  # optimizer state to carry across
+    km = to_keras(model)
+    assert km.count_params() == model.count_params()
+    assert km.optimizer.clipnorm == 1.0
+    np.testing.assert_allclose(km.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-7)
+    back = from_keras(km)
+    assert [layer.get_config() for layer in back.layers] == [
+        layer.get_config() for layer in model.layers]
+    np.testing.assert_array_equal(back.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert back.optimizer.iterations == 1
+
+
+@pytest.mark.parametrize("option, make", [
+    ("dropout", lambda: keras.layers.LSTM(3, dropout=0.2)),
+    ("recurrent_dropout", lambda: keras.layers.GRU(3, recurrent_dropout=0.1)),
+    ("stateful", lambda: keras.layers.SimpleRNN(3, stateful=True)),
+    ("recurrent_activation", lambda: keras.layers.LSTM(3, recurrent_activation="exponential")),
+])
+def test_from_keras_refuses_unimplemented_recurrent_options_by_name(option, make):
+    from tinynet.tools.interop import from_keras
+
+    km = keras.Sequential([keras.Input(batch_shape=(4, 5, 2)), make()])  # stateful: fixed batch
+    with pytest.raises(ValueError, match=f"uses {option}="):
+        from_keras(km)
+
+
+def test_from_keras_refuses_mask_zero():
+    from tinynet.tools.interop import from_keras
+
+    km = keras.Sequential([keras.Input((5,)), keras.layers.Embedding(9, 2, mask_zero=True),
+                           keras.layers.LSTM(2)])
+    with pytest.raises(ValueError, match="uses mask_zero=True"):
+        from_keras(km)

@@ -73,6 +73,12 @@ class Sequential(Trainer):
     def dtype(self):
         return self.layers[0].dtype if self.layers else np.dtype("float32")
 
+    @property
+    def input_dtype(self):
+        """What ``x`` is cast to: the first layer's float dtype, or the integer ids an Embedding
+        takes (never floats: float32 has no 16777217, and an id is not a quantity)."""
+        return getattr(self.layers[0], "input_dtype", self.dtype) if self.layers else self.dtype
+
     # -- the two passes -------------------------------------------------------------------
     def _forward(self, x, training):
         for layer in self.layers:
@@ -175,4 +181,3 @@ class Sequential(Trainer):
     def __repr__(self):
         return (f"Sequential(name={self.name!r}, layers={len(self.layers)}, "
                 f"params={self.count_params()})")
-

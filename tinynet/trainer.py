@@ -40,7 +40,7 @@ class Trainer:
     def _check_data(self, x, y, where):
         if not self.layers:
             raise ValueError(f"{self.name}: the model has no layers; add() some first.")
-        x = validation.check_x(x, self.input_shape, self.dtype, where)
+        x = validation.check_x(x, self.input_shape, self.input_dtype, where)
         if not self.built:
             self.build(x.shape[1:])
         if y is None:

@@ -5,7 +5,12 @@ from tinynet.layers.base import Input, Layer
 from tinynet.layers.conv import Conv2D
 from tinynet.layers.dense import Dense
 from tinynet.layers.dropout import Dropout
+from tinynet.layers.embedding import Embedding
+from tinynet.layers.gru import GRU
+from tinynet.layers.lstm import LSTM
 from tinynet.layers.pooling import MaxPooling2D
 from tinynet.layers.reshape import Flatten
+from tinynet.layers.simple_rnn import SimpleRNN
 
-__all__ = ["Activation", "Conv2D", "Dense", "Dropout", "Flatten", "Input", "Layer", "MaxPooling2D"]
+__all__ = ["Activation", "Conv2D", "Dense", "Dropout", "Embedding", "Flatten", "GRU", "Input",
+           "LSTM", "Layer", "MaxPooling2D", "SimpleRNN"]

@@ -26,6 +26,20 @@ OFF = {"trainable": True, "data_format": "channels_last", "dilation_rate": (1, 1
 # A Keras loss object converts when these entries hold these values (reduction: the mean).
 LOSS_OFF = {"reduction": "sum_over_batch_size", "from_logits": False, "label_smoothing": 0.0,
             "axis": -1, "ignore_class": None}
+# Recurrent layers and Embedding: what tinynet reads has the same name on both sides. Their
+# dropout, state and masking options are implemented only switched off (OFF); seed feeds dropout.
+SEQUENCE_LAYERS = {
+    "SimpleRNN": ("units", "activation", "use_bias", "return_sequences", "go_backwards"),
+    "LSTM": ("units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias",
+             "return_sequences", "go_backwards"),
+    "GRU": ("units", "activation", "recurrent_activation", "use_bias", "reset_after",
+            "return_sequences", "go_backwards"),
+    "Embedding": ("input_dim", "output_dim"),
+}
+READS.update(SEQUENCE_LAYERS)
+INERT += ("recurrent_initializer", "embeddings_initializer", "seed")
+OFF.update({"dropout": 0.0, "recurrent_dropout": 0.0, "stateful": False, "return_state": False,
+            "unroll": False, "zero_output_for_mask": False, "mask_zero": False})
 
 
 def _keras():
@@ -42,6 +56,8 @@ def _keras_layer(keras, layer):
     c = layer.get_config()
     common = {"name": c["name"], "dtype": c["dtype"]}
     kind = type(layer).__name__
+    if kind in SEQUENCE_LAYERS:
+        return getattr(keras.layers, kind)(**{k: c[k] for k in SEQUENCE_LAYERS[kind]}, **common)
     if kind == "Dense":
         return keras.layers.Dense(c["units"], activation=c["activation"],
                                   use_bias=c["use_bias"], **common)
@@ -137,6 +153,10 @@ def _tinynet_layer(layer):
         )
     _check(layer, kind, c)
     common = {"name": layer.name, "dtype": _dtype(layer, c)}
+    if kind in SEQUENCE_LAYERS:
+        if c.get("recurrent_activation", "sigmoid") not in ACTIVATIONS:
+            _unsupported(layer, "recurrent_activation", c["recurrent_activation"])
+        return getattr(tl, kind)(**{k: c[k] for k in SEQUENCE_LAYERS[kind]}, **common)
     if kind == "Dense":
         return tl.Dense(c["units"], activation=c["activation"], use_bias=c["use_bias"], **common)
     if kind == "Conv2D":
