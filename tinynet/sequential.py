@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tinynet import saving, utils
+from tinynet import regularizers, saving, utils
 from tinynet.layers.base import Input, Layer
 from tinynet.trainer import Trainer
 
@@ -56,8 +56,6 @@ class Sequential(Trainer):
                 )
             shape = layer.output_shape
         self.output_shape = shape
-        self._params = {f"{layer.name}/{key}": w
-                        for layer in self.layers for key, w in layer.params.items()}
         # Shortcut 2, the bottom: backprop stops at the lowest layer with weights, and that layer
         # skips dx, because nothing below it uses ∂L/∂x.
         weighted = [i for i, layer in enumerate(self.layers) if layer.params]
@@ -90,7 +88,7 @@ class Sequential(Trainer):
         value, dy, top = self._loss_and_gradient(y, y_pred)
         for layer in reversed(self.layers[self._lowest:top]):
             dy = layer.backward(dy)
-        return value
+        return value + regularizers.apply(self.layers)  # weight penalties: loss and grads
 
     def _loss_and_gradient(self, y, y_pred):
         """The loss, ∂L/∂(input of ``layers[top]``) and ``top``, where the reversed loop starts.
@@ -114,12 +112,15 @@ class Sequential(Trainer):
 
     # -- what the optimizer sees ----------------------------------------------------------
     def parameters(self):
-        """Every weight array, keyed ``"<layer name>/<param name>"`` (``"dense/kernel"``)."""
-        return self._params
+        """Every trainable weight array, keyed ``"<layer name>/<param name>"`` (``"dense/kernel"``);
+        a frozen layer's (``trainable = False``) and the non-trainable ``state`` are left out."""
+        return {f"{layer.name}/{key}": w
+                for layer in self.layers if layer.trainable for key, w in layer.params.items()}
 
     def gradients(self):
         """Each layer's latest ``grads``, keyed as ``parameters()`` is, for ``optimizer.update``."""
-        return {f"{layer.name}/{key}": g for layer in self.layers for key, g in layer.grads.items()}
+        return {f"{layer.name}/{key}": g
+                for layer in self.layers if layer.trainable for key, g in layer.grads.items()}
 
     def __call__(self, x, training=False):
         """The output for ``x``, with the same input checks as ``predict`` (one batch)."""
@@ -133,15 +134,15 @@ class Sequential(Trainer):
     def set_weights(self, weights):
         """Assign weights in Keras order: each layer's ``[kernel, bias]``, layer by layer."""
         weights = list(weights)
-        expected = sum(len(layer.params) for layer in self.layers)
+        expected = sum(len(layer.weights) for layer in self.layers)
         if len(weights) != expected:
             raise ValueError(
                 f"{self.name}: set_weights expected {expected} arrays, got {len(weights)}. "
                 "Pass the list from get_weights() of a model with the same layers."
             )
         for layer in self.layers:
-            layer.set_weights(weights[:len(layer.params)])
-            weights = weights[len(layer.params):]
+            layer.set_weights(weights[:len(layer.weights)])
+            weights = weights[len(layer.weights):]
 
     def count_params(self):
         return sum(layer.count_params() for layer in self.layers)
@@ -170,9 +171,10 @@ class Sequential(Trainer):
             print_fn(fmt(*row))
         print_fn(line)
         total = self.count_params()
+        trainable = sum(w.size for w in self.parameters().values())
         print_fn(f" Total params: {total:,}")
-        print_fn(f" Trainable params: {total:,}")
-        print_fn(" Non-trainable params: 0")
+        print_fn(f" Trainable params: {trainable:,}")
+        print_fn(f" Non-trainable params: {total - trainable:,}")  # frozen layers, moving stats
 
     def save(self, filepath, include_optimizer=True):
         """Save architecture (JSON), weights and optimizer state to one ``.npz`` file."""

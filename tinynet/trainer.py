@@ -12,7 +12,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from tinynet import callbacks as callbacks_module
-from tinynet import losses, optimizers, utils, validation
+from tinynet import losses, optimizers, regularizers, utils, validation
 from tinynet import metrics as metrics_module
 
 
@@ -88,9 +88,10 @@ class Trainer:
         return self._flat(self._logs(self._loss_value(y, y_pred), y, y_pred))
 
     def _loss_value(self, y, y_pred):
+        penalty = regularizers.penalty(self.layers)  # Keras's evaluate adds it too
         if self._fused:
-            return self.loss.from_logits(y, self.layers[-1].z)[0]
-        return self.loss(y, y_pred)
+            return self.loss.from_logits(y, self.layers[-1].z)[0] + penalty
+        return self.loss(y, y_pred) + penalty
 
     # -- whole datasets -----------------------------------------------------------------
     def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None,

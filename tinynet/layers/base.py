@@ -19,9 +19,12 @@ class Layer:
         dtype: float type of weights and outputs, ``"float32"`` (default) or ``"float64"``.
         input_shape: shape of one sample (without the batch axis), for a first layer.
         input_dim: shorthand for ``input_shape=(input_dim,)``, as the book writes it.
+        trainable: ``False`` freezes the layer: the optimizer leaves its ``params`` alone, they
+            count as non-trainable, and BatchNormalization normalizes with its moving statistics.
     """
 
-    def __init__(self, name=None, dtype="float32", input_shape=None, input_dim=None):
+    def __init__(self, name=None, dtype="float32", input_shape=None, input_dim=None,
+                 trainable=True):
         self.name = name or utils.unique_name(utils.snake_case(type(self).__name__))
         self.dtype = validation.check_float_dtype(dtype, self.name)
         if input_dim is not None:
@@ -31,6 +34,9 @@ class Layer:
                             else validation.check_shape(input_shape, f"{self.name}: input_shape"))
         self.params = {}  # name → array, Keras names: "kernel", "bias"
         self.grads = {}  # same keys as params, filled by backward
+        self.state = {}  # non-trainable weights that forward updates itself (BN's moving stats)
+        self.trainable = bool(trainable)
+        self.regularizers = {}  # param key → regularizer, whose penalty joins the loss
         self.built = False
         self.output_shape = None
         # False on a model's lowest weighted layer: nothing below it needs ∂L/∂x, so skip it
@@ -73,26 +79,33 @@ class Layer:
         raise NotImplementedError
 
     # -- weights in Keras's order and shapes ---------------------------------------
+    @property
+    def weights(self):
+        """Every weight, in Keras's ``get_weights`` order: ``params``, then ``state``."""
+        return {**self.params, **self.state}
+
     def get_weights(self):
-        return [w.copy() for w in self.params.values()]
+        return [w.copy() for w in self.weights.values()]
 
     def set_weights(self, weights):
-        weights = list(weights)
-        if len(weights) != len(self.params):
+        weights, mine = list(weights), self.weights
+        if len(weights) != len(mine):
             raise ValueError(
-                f"{self.name}: set_weights expected {len(self.params)} arrays "
-                f"({', '.join(self.params) or 'none'}), got {len(weights)}."
+                f"{self.name}: set_weights expected {len(mine)} arrays "
+                f"({', '.join(mine) or 'none'}), got {len(weights)}."
             )
-        for (key, w), new in zip(self.params.items(), weights, strict=True):
+        for (key, w), new in zip(mine.items(), weights, strict=True):
             new = validation.check_weight(new, key, w, self.name)  # real, finite, w's shape
             w[...] = new  # in place, so optimizers and caches keep their references
 
     def count_params(self):
-        return int(sum(w.size for w in self.params.values()))
+        return int(sum(w.size for w in self.weights.values()))
 
     def get_config(self):
         """Constructor arguments that rebuild this layer (used by save/load and interop)."""
         config = {"name": self.name, "dtype": self.dtype.name}
+        if not self.trainable:
+            config["trainable"] = False
         if self.input_shape is not None and not self.built:
             config["input_shape"] = list(self.input_shape)
         return config

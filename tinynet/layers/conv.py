@@ -3,7 +3,7 @@
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from tinynet import activations, initializers, utils, validation
+from tinynet import activations, initializers, regularizers, utils, validation
 from tinynet.layers.base import Layer
 
 PADDINGS = ("same", "valid")
@@ -78,11 +78,14 @@ class Conv2D(Layer):
         use_bias: whether to add a bias per filter.
         kernel_initializer: initializer name for the kernel, shape ``(kh, kw, in, filters)``.
         bias_initializer: initializer name for the bias, shape ``(filters,)``.
+        kernel_regularizer: penalty on the kernel added to the loss (``'l2'``, ``L2(1e-4)``...).
+        bias_regularizer: penalty on the bias, likewise.
         **kwargs: ``name``, ``dtype``, ``input_shape``.
     """
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", activation=None,
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None,
                  **kwargs):
         super().__init__(**kwargs)
         self.filters = validation.check_positive_int(filters, f"{self.name}: filters",
@@ -94,6 +97,7 @@ class Conv2D(Layer):
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        regularizers.attach(self, kernel=kernel_regularizer, bias=bias_regularizer)
 
     def build(self, input_shape):
         super().build(input_shape)  # checks the shape before any weight is drawn
@@ -166,4 +170,5 @@ class Conv2D(Layer):
         return {**super().get_config(), "filters": self.filters,
                 "kernel_size": self.kernel_size, "strides": self.strides,
                 "padding": self.padding, "activation": self.activation.name,
-                "use_bias": self.use_bias}
+                "use_bias": self.use_bias,
+                **regularizers.get_config(self, "kernel", "bias")}

@@ -1,6 +1,6 @@
 """Dense: the fully connected layer ``y = f(x·W + b)``."""
 
-from tinynet import activations, initializers, validation
+from tinynet import activations, initializers, regularizers, validation
 from tinynet.layers.base import Layer
 
 
@@ -13,17 +13,21 @@ class Dense(Layer):
         use_bias: whether to add the bias ``b``.
         kernel_initializer: initializer name for ``W`` (shape ``(in, units)``).
         bias_initializer: initializer name for ``b`` (shape ``(units,)``).
+        kernel_regularizer: penalty on the kernel added to the loss (``'l2'``, ``L2(1e-4)``...).
+        bias_regularizer: penalty on the bias, likewise.
         **kwargs: ``name``, ``dtype``, ``input_shape``, ``input_dim``.
     """
 
     def __init__(self, units, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         self.units = validation.check_positive_int(units, f"{self.name}: units", "Dense(64)")
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        regularizers.attach(self, kernel=kernel_regularizer, bias=bias_regularizer)
 
     def build(self, input_shape):
         if len(input_shape) < 1:
@@ -63,4 +67,5 @@ class Dense(Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units,
-                "activation": self.activation.name, "use_bias": self.use_bias}
+                "activation": self.activation.name, "use_bias": self.use_bias,
+                **regularizers.get_config(self, "kernel", "bias")}
