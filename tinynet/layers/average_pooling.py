@@ -1,0 +1,115 @@
+"""Average pooling: each window's mean, with the gradient shared out equally over the window."""
+
+import numpy as np
+
+from tinynet import utils
+from tinynet.layers.base import Layer
+from tinynet.layers.conv import check_image_input, check_padding, same_padding, window_output_shape
+
+
+class AveragePooling2D(Layer):
+    """Average pooling over NHWC images, as ``keras.layers.AveragePooling2D``.
+
+    With ``'same'`` a window that hangs over the border averages only the cells inside the
+    image (TF's ``avg_pool`` does so, and Keras calls it): a corner 2×2 window holding one real
+    pixel outputs that pixel, not a quarter of it. ``counts`` holds how many real cells each
+    window covers.
+
+    Args:
+        pool_size: window ``(ph, pw)``, or one int for a square window (required, as in Keras).
+        strides: step ``(sh, sw)`` between windows, or one int; ``None`` means ``pool_size``.
+        padding: ``'valid'`` (output ``floor((n − p) / s) + 1``) or ``'same'`` (output
+            ``ceil(n / s)``, an odd extra row/column at the bottom/right).
+        **kwargs: ``name``, ``dtype``, ``input_shape``, ``trainable``.
+    """
+
+    def __init__(self, pool_size, strides=None, padding="valid", **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = utils.pair(pool_size, "pool_size", self.name)
+        self.strides = (self.pool_size if strides is None
+                        else utils.pair(strides, "strides", self.name))
+        self.padding = check_padding(padding, self.name)
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        h, w, _ = input_shape
+        (ph, pw), (sh, sw) = self.pool_size, self.strides
+        if self.padding == "same":
+            self.pads = [same_padding(h, ph, sh), same_padding(w, pw, sw)]
+        else:
+            self.pads = [(0, 0), (0, 0)]
+        self.padded_hw = (h + sum(self.pads[0]), w + sum(self.pads[1]))
+        # counts[i, j] = the number of real (not padding) cells in window (i, j)
+        inside = self._pad(np.ones((1, h, w, 1), dtype=self.dtype))
+        self.counts = self._window_sums(inside)[0]
+
+    def compute_output_shape(self, input_shape):
+        oh, ow = window_output_shape(self, input_shape, self.pool_size, self.strides, "pool")
+        return oh, ow, input_shape[-1]
+
+    def _pad(self, x):
+        return np.pad(x, [(0, 0), *self.pads, (0, 0)]) if self.padding == "same" else x
+
+    # sums[n, i, j, c] = Σ over p, q of xp[n, i·sh + p, j·sw + q, c]: one strided add per (p, q)
+    def _window_sums(self, xp):
+        (oh, ow, _), (ph, pw), (sh, sw) = self.output_shape, self.pool_size, self.strides
+        sums = np.zeros((len(xp), oh, ow, xp.shape[-1]), dtype=self.dtype)
+        for p in range(ph):
+            for q in range(pw):
+                sums += xp[:, p:p + sh * oh:sh, q:q + sw * ow:sw]
+        return sums
+
+    # y[n, i, j, c] = (1 / counts[i, j]) · Σ over the window's real cells of x
+    def forward(self, x, training=False):
+        x = self._prepare(check_image_input(x, self))
+        return self._window_sums(self._pad(x)) / self.counts
+
+    # dx[n, i·sh + p, j·sw + q, c] += dy[n, i, j, c] / counts[i, j], then crop the padding
+    def backward(self, dy):
+        share = np.asarray(dy, dtype=self.dtype) / self.counts
+        (oh, ow, _), (ph, pw), (sh, sw) = self.output_shape, self.pool_size, self.strides
+        h, w, c = self.input_shape
+        dxp = np.zeros((len(share), *self.padded_hw, c), dtype=self.dtype)
+        for p in range(ph):
+            for q in range(pw):
+                dxp[:, p:p + sh * oh:sh, q:q + sw * ow:sw] += share
+        (top, _), (left, _) = self.pads
+        return dxp[:, top:top + h, left:left + w]
+
+    def get_config(self):
+        return {**super().get_config(), "pool_size": self.pool_size,
+                "strides": self.strides, "padding": self.padding}
+
+
+class GlobalAveragePooling2D(Layer):
+    """The mean of each channel over all pixels, as ``keras.layers.GlobalAveragePooling2D``.
+
+    Args:
+        keepdims: output ``(1, 1, C)`` per sample instead of ``(C,)``.
+        **kwargs: ``name``, ``dtype``, ``input_shape``, ``trainable``.
+    """
+
+    def __init__(self, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.keepdims = bool(keepdims)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != 3:
+            raise ValueError(
+                f"{self.name}: expected samples of shape (height, width, channels), got "
+                f"{tuple(input_shape)}. Add the missing axes, e.g. x.reshape(-1, 28, 28, 1).")
+        return (1, 1, input_shape[-1]) if self.keepdims else (input_shape[-1],)
+
+    # y[n, c] = (1 / (H·W)) · Σ over i, j of x[n, i, j, c]
+    def forward(self, x, training=False):
+        x = self._prepare(check_image_input(x, self))
+        return x.mean(axis=(1, 2), keepdims=self.keepdims)
+
+    # dx[n, i, j, c] = dy[n, c] / (H·W) for every pixel
+    def backward(self, dy):
+        h, w, c = self.input_shape
+        dy = np.asarray(dy, dtype=self.dtype).reshape(-1, 1, 1, c)
+        return np.broadcast_to(dy / (h * w), (len(dy), h, w, c)).copy()
+
+    def get_config(self):
+        return {**super().get_config(), "keepdims": self.keepdims}
