@@ -12,17 +12,27 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from tinynet import callbacks as callbacks_module
-from tinynet import losses, optimizers, regularizers, utils, validation
+from tinynet import losses, optimizers, parallel, regularizers, utils, validation
 from tinynet import metrics as metrics_module
 
 
 class Trainer:
     """The training API of a model; ``Sequential`` supplies the layers and the two passes."""
 
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
-        """Choose the optimizer, the loss and the metrics (by object or Keras name)."""
+    workers = None  # threads per batch (tinynet/parallel.py); None: one per core
+
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, workers=None):
+        """Choose the optimizer, the loss and the metrics (by object or Keras name).
+
+        ``workers`` is tinynet's own (Keras has none): how many threads share each batch of
+        ``fit``, ``evaluate``, ``predict`` and ``train_on_batch``, the batch split into chunks
+        whose gradients are summed (``tinynet/parallel.py``). ``None`` means one per core;
+        ``1`` runs every batch whole on the calling thread. Small steps always run whole.
+        """
         if loss is None:
             raise ValueError(f"{self.name}: compile() needs a loss, e.g. loss='mse'.")
+        parallel.resolve_workers(workers)
+        self.workers = workers
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
         self.metric_names = validation.check_list(metrics, "compile: metrics",
@@ -55,10 +65,23 @@ class Trainer:
 
     # -- the two passes ----------------------------------------------------------------
     def _train_step(self, x, y):
-        y_pred = self._forward(x, training=True)
-        value = self._loss_and_backward(y, y_pred)
+        value, y_pred = self._passes(x, y, training=True)
         self.optimizer.update(self.parameters(), self.gradients())
         return value, y_pred
+
+    def _passes(self, x, y, training):
+        """``(loss, y_pred)`` of one batch (loss ``None`` without ``y``; backward in training):
+        whole, or in chunks on worker threads when that pays (``tinynet/parallel.py``)."""
+        workers = parallel.resolve_workers(self.workers)
+        chunks = parallel.plan(self, len(x), training, workers)
+        if len(chunks) > 1:
+            return parallel.run(self, x, y, chunks, training, workers)
+        y_pred = self._forward(x, training=training)
+        if y is None:
+            return None, y_pred
+        if training:
+            return self._loss_and_backward(y, y_pred), y_pred
+        return self._loss_value(y, y_pred), y_pred
 
 
     def _logs(self, value, y, y_pred, prefix=""):
@@ -84,8 +107,8 @@ class Trainer:
         """The loss (and metrics) on one batch, in inference mode."""
         self._require_compiled("test_on_batch")
         x, y = self._check_data(x, y, "test_on_batch")
-        y_pred = self._forward(x, training=False)
-        return self._flat(self._logs(self._loss_value(y, y_pred), y, y_pred))
+        value, y_pred = self._passes(x, y, training=False)
+        return self._flat(self._logs(value, y, y_pred))
 
     def _loss_value(self, y, y_pred):
         penalty = regularizers.penalty(self.layers)  # Keras's evaluate adds it too
@@ -181,8 +204,8 @@ class Trainer:
         for step in tqdm(range(steps), desc="evaluate", unit="step", disable=verbose != 1):
             xb, yb = x[step * batch_size:(step + 1) * batch_size], y[step * batch_size:
                                                                     (step + 1) * batch_size]
-            y_pred = self._forward(xb, training=False)
-            for key, v in self._logs(self._loss_value(yb, y_pred), yb, y_pred, prefix).items():
+            value, y_pred = self._passes(xb, yb, training=False)
+            for key, v in self._logs(value, yb, y_pred, prefix).items():
                 totals[key] = totals.get(key, 0.0) + v * len(xb)
             seen += len(xb)
         return {key: t / seen for key, t in totals.items()}
@@ -205,7 +228,7 @@ class Trainer:
         x, _ = self._check_data(x, None, "predict")
         steps = -(-len(x) // batch_size)
         show = verbose == 1 or (verbose == "auto" and steps > 1)
-        out = [self._forward(x[i * batch_size:(i + 1) * batch_size], training=False)
+        out = [self._passes(x[i * batch_size:(i + 1) * batch_size], None, training=False)[1]
                for i in tqdm(range(steps), desc="predict", unit="step", disable=not show)]
         return np.concatenate(out)
 

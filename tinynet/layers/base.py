@@ -23,6 +23,10 @@ class Layer:
             count as non-trainable, and BatchNormalization normalizes with its moving statistics.
     """
 
+    # True when a sample's output in training depends on the other samples of the batch
+    # (BatchNormalization's batch statistics): fit then runs each batch whole, never in chunks
+    mixes_batch = False
+
     def __init__(self, name=None, dtype="float32", input_shape=None, input_dim=None,
                  trainable=True):
         self.name = name or utils.unique_name(utils.snake_case(type(self).__name__))
