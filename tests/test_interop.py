@@ -238,9 +238,9 @@ def test_to_keras_continues_training_with_the_optimizer_state(keras, name, kwarg
 
 # -- what cannot convert is refused, by name ----------------------------------------------------
 LAYERS = {  # unsupported layer: (input shape, the layer)
-    "BatchNormalization": ((4,), lambda k: k.layers.BatchNormalization()),
+    "LayerNormalization": ((4,), lambda k: k.layers.LayerNormalization()),
     "Bidirectional": ((5, 4), lambda k: k.layers.Bidirectional(k.layers.LSTM(3))),
-    "AveragePooling2D": ((4, 4, 1), lambda k: k.layers.AveragePooling2D(2)),
+    "GlobalMaxPooling2D": ((4, 4, 1), lambda k: k.layers.GlobalMaxPooling2D()),
     "Conv1D": ((5, 4), lambda k: k.layers.Conv1D(2, 3)),
 }
 
@@ -256,13 +256,14 @@ def test_an_unsupported_layer_is_named(keras, kind):
 OPTIONS = {  # option named in the error: (input shape, a layer that uses it)
     "dilation_rate": ((8, 8, 1), lambda k: k.layers.Conv2D(2, 3, dilation_rate=2)),
     "groups": ((8, 8, 2), lambda k: k.layers.Conv2D(2, 3, groups=2)),
-    "kernel_regularizer": ((4,), lambda k: k.layers.Dense(2, kernel_regularizer="l2")),
+    "kernel_regularizer": ((4,), lambda k: k.layers.Dense(
+        2, kernel_regularizer=k.regularizers.OrthogonalRegularizer())),
     "bias_constraint": ((4,), lambda k: k.layers.Dense(2, bias_constraint="non_neg")),
     "activity_regularizer": ((8, 8, 1), lambda k: k.layers.Conv2D(2, 3,
                                                                   activity_regularizer="l1")),
     "noise_shape": ((4,), lambda k: k.layers.Dropout(0.5, noise_shape=(1, 4))),
-    "trainable": ((4,), lambda k: k.layers.Dense(2, trainable=False)),
-    "activation": ((4,), lambda k: k.layers.Dense(2, activation="gelu")),
+    "renorm": ((4,), lambda k: k.layers.BatchNormalization(renorm=True)),
+    "activation": ((4,), lambda k: k.layers.Dense(2, activation="mish")),
     "data_format": ((1, 8, 8), lambda k: k.layers.MaxPooling2D(data_format="channels_first")),
     "dtype": ((4,), lambda k: k.layers.Dense(2, dtype="float16")),
 }

@@ -6,23 +6,35 @@
 
 from tinynet import layers as tl
 from tinynet import metrics as metrics_module
-from tinynet import optimizers, utils
+from tinynet import optimizers, regularizers, utils
 from tinynet.sequential import Sequential
 
 KERAS_INSTALL_HINT = (
     "this needs Keras with TensorFlow: `uv sync` (the dev group installs it) or "
     "`pip install 'tinynet[keras]'`."
 )
-ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax")
+ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu", "selu",
+               "gelu", "softplus", "silu", "swish", "hard_sigmoid")
+REGULARIZED = ("kernel_regularizer", "bias_regularizer")
 # The Keras config entries tinynet reads, per layer; the others must be switched off (OFF).
-READS = {"Dense": ("units", "activation", "use_bias"),
-         "Conv2D": ("filters", "kernel_size", "strides", "padding", "activation", "use_bias"),
+READS = {"Dense": ("units", "activation", "use_bias", *REGULARIZED),
+         "Conv2D": ("filters", "kernel_size", "strides", "padding", "activation", "use_bias",
+                    *REGULARIZED),
          "MaxPooling2D": ("pool_size", "strides", "padding"),
-         "Flatten": (), "Dropout": ("rate", "seed"), "Activation": ("activation",)}
-# Entries that change nothing once the weights are copied (dtype is checked on its own).
-INERT = ("name", "dtype", "kernel_initializer", "bias_initializer")
+         "Flatten": (), "Dropout": ("rate", "seed"), "Activation": ("activation",),
+         # these three take the same arguments, by the same names, on both sides
+         "BatchNormalization": ("axis", "momentum", "epsilon", "center", "scale"),
+         "AveragePooling2D": ("pool_size", "strides", "padding"),
+         "GlobalAveragePooling2D": ("keepdims",)}
+SAME_ARGUMENTS = ("BatchNormalization", "AveragePooling2D", "GlobalAveragePooling2D")
+# Entries that change nothing once the weights are copied (dtype is checked on its own;
+# trainable is read for every layer). renorm_momentum acts only when renorm is on.
+INERT = ("name", "dtype", "trainable", "kernel_initializer", "bias_initializer",
+         "beta_initializer", "gamma_initializer", "moving_mean_initializer",
+         "moving_variance_initializer", "renorm_momentum")
 # The value that switches an entry off; any entry not listed here is off only when None.
-OFF = {"trainable": True, "data_format": "channels_last", "dilation_rate": (1, 1), "groups": 1}
+OFF = {"data_format": "channels_last", "dilation_rate": (1, 1), "groups": 1,
+       "synchronized": False, "renorm": False}
 # A Keras loss object converts when these entries hold these values (reduction: the mean).
 LOSS_OFF = {"reduction": "sum_over_batch_size", "from_logits": False, "label_smoothing": 0.0,
             "axis": -1, "ignore_class": None}
@@ -54,17 +66,21 @@ def _keras():
 def _keras_layer(keras, layer):
     """The Keras twin of one tinynet layer, built from its config."""
     c = layer.get_config()
-    common = {"name": c["name"], "dtype": c["dtype"]}
+    common = {"name": c["name"], "dtype": c["dtype"], "trainable": layer.trainable}
     kind = type(layer).__name__
+    penalties = {key: keras.regularizers.get(c.get(key)) for key in REGULARIZED}
     if kind in SEQUENCE_LAYERS:
         return getattr(keras.layers, kind)(**{k: c[k] for k in SEQUENCE_LAYERS[kind]}, **common)
     if kind == "Dense":
         return keras.layers.Dense(c["units"], activation=c["activation"],
-                                  use_bias=c["use_bias"], **common)
+                                  use_bias=c["use_bias"], **penalties, **common)
     if kind == "Conv2D":
         return keras.layers.Conv2D(c["filters"], tuple(c["kernel_size"]),
                                    strides=tuple(c["strides"]), padding=c["padding"],
-                                   activation=c["activation"], use_bias=c["use_bias"], **common)
+                                   activation=c["activation"], use_bias=c["use_bias"],
+                                   **penalties, **common)
+    if kind in SAME_ARGUMENTS:
+        return getattr(keras.layers, kind)(**{k: c[k] for k in READS[kind]}, **common)
     if kind == "MaxPooling2D":
         return keras.layers.MaxPooling2D(tuple(c["pool_size"]), strides=tuple(c["strides"]),
                                          padding=c["padding"], **common)
@@ -113,7 +129,8 @@ def _state_to_keras(model, km):
 
 
 def _weight_keys(model):
-    return [f"{layer.name}/{key}" for layer in model.layers for key in layer.params]
+    """The trainable weights' keys, in the order of Keras's ``trainable_variables``."""
+    return list(model.parameters())
 
 
 # -- Keras → tinynet -----------------------------------------------------------------------
@@ -152,17 +169,21 @@ def _tinynet_layer(layer):
             f"(supported: {', '.join(READS)})."
         )
     _check(layer, kind, c)
-    common = {"name": layer.name, "dtype": _dtype(layer, c)}
+    common = {"name": layer.name, "dtype": _dtype(layer, c), "trainable": layer.trainable}
+    penalties = {key: _regularizer(layer, key, c.get(key)) for key in REGULARIZED}
     if kind in SEQUENCE_LAYERS:
         if c.get("recurrent_activation", "sigmoid") not in ACTIVATIONS:
             _unsupported(layer, "recurrent_activation", c["recurrent_activation"])
         return getattr(tl, kind)(**{k: c[k] for k in SEQUENCE_LAYERS[kind]}, **common)
     if kind == "Dense":
-        return tl.Dense(c["units"], activation=c["activation"], use_bias=c["use_bias"], **common)
+        return tl.Dense(c["units"], activation=c["activation"], use_bias=c["use_bias"],
+                        **penalties, **common)
     if kind == "Conv2D":
         return tl.Conv2D(c["filters"], tuple(c["kernel_size"]), strides=tuple(c["strides"]),
                          padding=c["padding"], activation=c["activation"],
-                         use_bias=c["use_bias"], **common)
+                         use_bias=c["use_bias"], **penalties, **common)
+    if kind in SAME_ARGUMENTS:
+        return getattr(tl, kind)(**{k: c[k] for k in READS[kind]}, **common)
     if kind == "MaxPooling2D":
         return tl.MaxPooling2D(tuple(c["pool_size"]), strides=tuple(c["strides"]),
                                padding=c["padding"], **common)
@@ -171,6 +192,16 @@ def _tinynet_layer(layer):
     if kind == "Dropout":
         return tl.Dropout(c["rate"], seed=c.get("seed"), **common)
     return tl.Activation(c["activation"], **common)
+
+
+def _regularizer(layer, option, config):
+    """A Keras L1, L2 or L1L2 as tinynet's; any other regularizer (a user's own too) is refused."""
+    if config is None:
+        return None
+    if (not isinstance(config, dict) or config.get("module") != "keras.regularizers"
+            or config.get("class_name") not in regularizers.CLASSES):
+        _unsupported(layer, option, config)
+    return regularizers.get({"class_name": config["class_name"], "config": config["config"]})
 
 
 def from_keras(keras_model, compile=True):
