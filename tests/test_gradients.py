@@ -21,9 +21,11 @@ from cases import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinynet import activations
+from tinynet import activations, losses
 from tinynet.gradcheck import gradcheck
 from tinynet.layers import Activation, Conv2D, Dense, Dropout, Flatten, MaxPooling2D
+from tinynet.layers.base import ActivatedLayer
+from tinynet.models import Sequential
 
 LAYER_ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "softmax"]
 
@@ -129,3 +131,56 @@ def test_clipped_entries_get_zero_gradient(cls):
     assert loss(t, moved) == loss(t, p)
     g = loss.gradient(t, p)
     assert g[0, 1] == 0 and g[1, 0] == 0 and np.all(g[:, 2] != 0)
+
+
+# -- the Layer contract: a layer y = f(z) written by a learner ------------------------------------
+class Scale(ActivatedLayer):
+    """y = f(x ⊙ w + b): gets ``backward`` from ActivatedLayer, defines only the affine part."""
+
+    def __init__(self, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def build(self, input_shape):
+        rng = np.random.default_rng(0)
+        self.params = {"w": rng.uniform(0.5, 1.5, input_shape).astype(self.dtype),
+                       "b": rng.uniform(-0.5, 0.5, input_shape).astype(self.dtype)}
+        super().build(input_shape)
+
+    # z = x ⊙ w + b
+    def forward(self, x, training=False):
+        self.x = self._prepare(x)
+        return self.activate(self.x * self.params["w"] + self.params["b"])
+
+    # dw = Σ_batch x ⊙ dz     db = Σ_batch dz     dx = dz ⊙ w
+    def backward_linear(self, dz):
+        self.grads = {"w": (self.x * dz).sum(axis=0), "b": dz.sum(axis=0)}
+        return dz * self.params["w"] if self.compute_dx else None
+
+
+@pytest.mark.parametrize("name", LAYER_ACTIVATIONS)
+def test_a_custom_activated_layer_gets_a_correct_backward(name):
+    x = np.random.default_rng(1).standard_normal((3, 4))
+    assert_passes(Scale(name, dtype="float64"), x)
+
+
+def test_a_custom_activated_layer_can_head_a_model_with_a_fused_loss():
+    model = Sequential([Dense(4, activation="tanh", input_shape=(3,), dtype="float64"),
+                        Scale("softmax", dtype="float64")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    rng = np.random.default_rng(2)
+    x, labels = rng.standard_normal((5, 3)), rng.integers(0, 4, 5)
+    head = model.layers[-1]
+
+    def unused(dy, y):
+        raise AssertionError("the fused path starts below the softmax")
+
+    head.activation.backward = unused
+    model.train_on_batch(x, labels)
+    _, dz = losses.SparseCategoricalCrossentropy().from_logits(labels, head.z)
+    np.testing.assert_allclose(head.grads["b"], dz.sum(axis=0), rtol=1e-12)
+
+
+def test_a_layer_without_logits_says_so_when_asked_for_backward_linear():
+    with pytest.raises(NotImplementedError, match="flatten: Flatten keeps no logits z"):
+        Flatten().backward_linear(np.zeros((1, 2)))

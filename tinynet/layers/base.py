@@ -14,6 +14,21 @@ from tinynet import utils, validation
 class Layer:
     """Base class: ``build`` → ``forward`` → ``backward``, with Keras-named params.
 
+    The whole contract, everything ``Sequential``, ``explain`` and ``gradcheck`` rely on:
+
+    - ``build(input_shape)`` creates ``params`` for one sample's shape, then calls
+      ``super().build``, which sets ``input_shape``, ``output_shape`` and ``built``.
+    - ``forward(x, training)`` returns the output and caches what ``backward`` needs.
+    - ``backward(dy)`` fills ``grads`` and returns ``dx``, or ``None`` when ``compute_dx`` is
+      False (the model sets it so on its lowest weighted layer: nothing below needs ``dx``).
+    - ``params`` and ``grads`` are parallel dicts under Keras's names; ``state`` holds the
+      weights forward updates itself; ``weights`` is both, in ``get_weights`` order.
+    - ``trainable`` False keeps ``params`` from the optimizer; ``mixes_batch`` is below.
+    - A layer ``y = f(z)`` that can end a model whose loss fuses with ``f`` (softmax, sigmoid)
+      has ``activation``, keeps the logits ``z`` and defines ``backward_linear(dz)``: see
+      ``ActivatedLayer``.
+    - ``get_config()`` returns the constructor arguments that rebuild it.
+
     Args:
         name: the layer's name; defaults to Keras's scheme (``dense``, ``dense_1``, ...).
         dtype: float type of weights and outputs, ``"float32"`` (default) or ``"float64"``.
@@ -22,6 +37,9 @@ class Layer:
         trainable: ``False`` freezes the layer: the optimizer leaves its ``params`` alone, they
             count as non-trainable, and BatchNormalization normalizes with its moving statistics.
     """
+
+    activation = None  # f of a layer y = f(z); the model fuses the loss when it is the loss's
+    z = None  # the logits of the last forward, where a fused loss starts (ActivatedLayer)
 
     # True when a sample's output in training depends on the other samples of the batch
     # (BatchNormalization's batch statistics): fit then runs each batch whole, never in chunks
@@ -82,6 +100,16 @@ class Layer:
         """Given ``dy`` = ∂L/∂output, fill ``self.grads`` and return ``dx`` = ∂L/∂input."""
         raise NotImplementedError
 
+    def backward_linear(self, dz):
+        """Given ``dz`` = ∂L/∂z at the logits, the part of backward below the activation.
+
+        The model calls it on its top layer when the loss starts from the logits.
+        """
+        raise NotImplementedError(
+            f"{self.name}: {type(self).__name__} keeps no logits z, so a loss cannot start "
+            "from them. End the model with a Dense, Conv2D or Activation layer instead."
+        )
+
     # -- weights in Keras's order and shapes ---------------------------------------
     @property
     def weights(self):
@@ -118,6 +146,24 @@ class Layer:
         shape = "?" if self.output_shape is None else (None, *self.output_shape)
         return (f"{type(self).__name__}(name={self.name!r}, output={shape}, "
                 f"params={self.count_params()})")
+
+
+class ActivatedLayer(Layer):
+    """A layer shaped ``y = f(z)`` with ``z`` affine in ``x`` (Dense, Conv2D): the one home of
+    the chain rule through ``f``.
+
+    A subclass sets ``self.activation`` in ``__init__``, ends ``forward`` with
+    ``return self.activate(z)``, and defines ``backward_linear(dz)`` for its affine part.
+    """
+
+    # y = f(z), keeping z: the logits a fused loss starts from
+    def activate(self, z):
+        self.z, self.y = z, self.activation.forward(z)
+        return self.y
+
+    # dz = f'(z) ⊙ dy, then the affine part below
+    def backward(self, dy):
+        return self.backward_linear(self.activation.backward(dy, self.y))
 
 
 class Input:

@@ -4,7 +4,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from tinynet import activations, initializers, regularizers, utils, validation
-from tinynet.layers.base import Layer
+from tinynet.layers.base import ActivatedLayer
 
 PADDINGS = ("same", "valid")
 
@@ -65,8 +65,10 @@ def check_image_input(x, layer):
     return x
 
 
-class Conv2D(Layer):
+class Conv2D(ActivatedLayer):
     """A 2-D convolution over NHWC images, as ``keras.layers.Conv2D``.
+
+    Textbook twin, by loops over every output pixel: ``tinynet/textbook/conv.py``.
 
     Args:
         filters: number of output channels, a positive int.
@@ -127,8 +129,7 @@ class Conv2D(Layer):
         z = z.reshape(len(x), *self.output_shape)
         if self.use_bias:
             z += self.params["bias"]
-        self.z, self.y = z, self.activation.forward(z)  # z: the logits a fused loss starts from
-        return self.y
+        return self.activate(z)  # y = f(z), keeping z for a fused loss
 
     # cols[(n, i, j), (p, q, c)] = xp[n, i·sh + p, j·sw + q, c]
     def im2col(self, xp):
@@ -137,10 +138,6 @@ class Conv2D(Layer):
         windows = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]
         # windows is (N, oh, ow, C, kh, kw); the kernel's order is (kh, kw, C)
         return windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kh * kw * xp.shape[-1])
-
-    # dz = f'(z) ⊙ dy, then the convolution part below
-    def backward(self, dy):
-        return self.backward_linear(self.activation.backward(dy, self.y))
 
     # dW = colsᵀ·dz     db = Σ dz     dx = col2im(dz·Wᵀ)
     def backward_linear(self, dz):

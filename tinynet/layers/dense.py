@@ -1,11 +1,13 @@
 """Dense: the fully connected layer ``y = f(x·W + b)``."""
 
 from tinynet import activations, initializers, regularizers, validation
-from tinynet.layers.base import Layer
+from tinynet.layers.base import ActivatedLayer
 
 
-class Dense(Layer):
+class Dense(ActivatedLayer):
     """A fully connected layer, as ``keras.layers.Dense``.
+
+    Textbook twin, the same sums written out index by index: ``tinynet/textbook/dense.py``.
 
     Args:
         units: number of output units, a positive int.
@@ -49,12 +51,7 @@ class Dense(Layer):
         z = self.x @ self.params["kernel"]
         if self.use_bias:
             z += self.params["bias"]
-        self.z, self.y = z, self.activation.forward(z)  # z: the logits a fused loss starts from
-        return self.y
-
-    # dz = f'(z) ⊙ dy, then the affine part below
-    def backward(self, dy):
-        return self.backward_linear(self.activation.backward(dy, self.y))
+        return self.activate(z)  # y = f(z), keeping z for a fused loss
 
     # dW = xᵀ·dz     db = Σ_batch dz     dx = dz·Wᵀ
     def backward_linear(self, dz):
