@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tinynet.datasets import ChecksumError, DataUnavailableError, cache_dir, mnist
 from tinynet.tools import listings
+from tinynet.tools.exercises.cli import add_exercise_parser
 from tinynet.tools.listings import LISTINGS, ListingUnavailableError, table
 
 DATASETS = {"mnist": mnist}
@@ -153,6 +154,8 @@ def add_explain_parser(subparsers):
     parser.add_argument("topic", choices=["xor"])
     parser.add_argument("--step", type=positive_int, default=1, help="which step (default: 1)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--plot", metavar="FILE.png",
+                        help="also draw the step as a graph, one panel per sample (matplotlib)")
     parser.set_defaults(func=explain)
 
 
@@ -166,7 +169,18 @@ def explain(args):
         print("tinynet: error: `tinynet explain` is not in this build (tinynet/explain.py is "
               "missing); update tinynet.", file=sys.stderr)
         return 1
-    explain_xor(step=args.step, seed=args.seed)
+    out = explain_xor(step=args.step, seed=args.seed)
+    if args.plot:
+        from tinynet.tools.explain_plot import plot_xor
+
+        try:
+            plot_xor(out, args.plot, step=args.step, seed=args.seed)
+        except ModuleNotFoundError as e:
+            if e.name != "matplotlib":
+                raise
+            print(f"tinynet: error: {e}", file=sys.stderr)
+            return 1
+        print(f"graph of this step written to {args.plot}")
     return 0
 
 
@@ -177,7 +191,7 @@ def build_parser():
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for add in (add_data_parser, add_list_parser, add_run_parser, add_compare_parser,
-                add_explain_parser):
+                add_explain_parser, add_exercise_parser):
         add(subparsers)
     return parser
 

@@ -1,5 +1,7 @@
 """Exercise ``maxpool``: MaxPooling2D's backward, each window's gradient routed to its maximum."""
 
+import numpy as np
+
 from tinynet.layers.pooling import MaxPooling2D
 from tinynet.textbook import pooling as textbook
 from tinynet.tools.exercises import keras_parity, training
@@ -48,7 +50,17 @@ FORMULA = "dx[n, i·sh + p, j·sw + q, c] += dy[n, i, j, c]   where (p, q) = arg
 RETURNS = "max_pool2d_backward(x, dy, ...) must return dx"
 
 
-def _case(label, x, pool, strides, padding):
+def _ties(x):
+    """For 2×2 'valid' pooling: the entries that share their window's maximum with another."""
+    n, h, w, c = x.shape
+    blocks = x.reshape(n, h // 2, 2, w // 2, 2, c)
+    top = blocks.max(axis=(2, 4), keepdims=True)
+    winners = blocks == top
+    tied = winners & (winners.sum(axis=(2, 4), keepdims=True) > 1)
+    return tied.reshape(x.shape)
+
+
+def _case(label, x, pool, strides, padding, kink=None):
     def make(fns):
         def run(x, p):
             return fns["max_pool2d"](x, pool, strides, padding), None
@@ -57,14 +69,18 @@ def _case(label, x, pool, strides, padding):
             return unpack(fns["max_pool2d_backward"](x, dy, pool, strides, padding), 1,
                           RETURNS), {}
         return Probe(run, back)
-    made = Case(label, x, make)
+    made = Case(label, x, make, kink, "all of a tied window's gradient to its first maximum, "
+                                      "row by row, as TF")
     made.settings = pool, strides, padding
     return made
 
 
 def cases(rng):
     n = rng.standard_normal  # continuous values: no ties, no max within ε of another
+    tied = rng.integers(-1, 2, (2, 4, 4, 2)).astype(np.float64)  # whole numbers: many ties
     return [_case("2×2 pool, 'valid', x (2, 6, 6, 3)", n((2, 6, 6, 3)), (2, 2), None, "valid"),
+            _case("2×2 pool, 'valid', ties, x (2, 4, 4, 2)", tied, (2, 2), None, "valid",
+                  kink=_ties(tied)),
             _case("3×3 pool, strides 2 (overlapping), 'same', x (2, 5, 5, 2)", n((2, 5, 5, 2)),
                   (3, 3), (2, 2), "same")]
 

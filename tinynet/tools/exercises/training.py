@@ -20,7 +20,7 @@ BUDGET = 60.0  # seconds the learner's run may take, projected from one sample, 
 TOLERANCE = 0.03  # the largest accuracy gap that still passes
 
 
-def synthetic(n_train=TRAIN, n_test=TEST, seed=0):
+def synthetic(n_train, n_test, seed=0):
     """Ten classes of 28×28 images: a fixed random pattern per class, shifted, plus noise; uint8."""
     rng = np.random.default_rng(seed)
     protos = np.kron(rng.random((10, 7, 7)) > 0.5, np.ones((4, 4)))  # blocky 28×28 strokes
@@ -52,7 +52,7 @@ def load(data=None):
             return (x[:TRAIN], y[:TRAIN]), (xt[:TEST], yt[:TEST]), f"{TRAIN:,} MNIST images"
         if data == "mnist":
             raise FileNotFoundError("no local copy of MNIST: run `tinynet data fetch mnist`.")
-    train, test = synthetic()
+    train, test = synthetic(TRAIN, TEST)
     why = "" if data == "synthetic" else " (no local MNIST copy)"
     return train, test, f"{TRAIN:,} synthetic digit-like images{why}"
 
