@@ -1,6 +1,8 @@
 """Activation functions and their derivatives, each written in terms of its output ``y``.
 
 GELU and Swish cannot be differentiated from ``y`` alone, so their forward keeps ``z`` or ``σ(z)``.
+Textbook twin of linear, ReLU, sigmoid, tanh and softmax (each ``f'`` derived from ``f``, softmax
+through its full Jacobian): ``tinynet/textbook/activations.py``.
 """
 
 import math

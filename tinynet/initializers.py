@@ -27,7 +27,7 @@ def glorot_uniform(shape, rng):
     return rng.uniform(-limit, limit, shape)
 
 
-# σ = sqrt(2 / (fan_in + fan_out)),  W ~ N(0, σ²) truncated at 2σ (Keras's truncated normal)
+# σ = sqrt(2 / (fan_in + fan_out)),  W ~ a normal truncated so its std is σ (cut at ≈ 2.27σ)
 def glorot_normal(shape, rng):
     fan_in, fan_out = compute_fans(shape)
     return _truncated_normal(shape, np.sqrt(2.0 / (fan_in + fan_out)), rng)
@@ -40,7 +40,7 @@ def he_uniform(shape, rng):
     return rng.uniform(-limit, limit, shape)
 
 
-# σ = sqrt(2 / fan_in),  W ~ N(0, σ²) truncated at 2σ
+# σ = sqrt(2 / fan_in),  W ~ a normal truncated so its std is σ (cut at ≈ 2.27σ)
 def he_normal(shape, rng):
     fan_in, _ = compute_fans(shape)
     return _truncated_normal(shape, np.sqrt(2.0 / fan_in), rng)
@@ -115,11 +115,12 @@ def lecun_normal(shape, rng):
 
 
 def _truncated_normal(shape, stddev, rng):
-    # Keras scales stddev by 1/0.8796... so that the truncated draw keeps the variance.
+    # W ~ N(0, s²) cut at ±2s, with s = σ / 0.8796: the cut shrinks the std to 0.8796·s = σ,
+    # so W keeps the target σ (Keras's rule). The cut lies at 2s ≈ 2.27σ, not at 2σ.
     stddev = stddev / 0.87962566103423978
     w = rng.normal(0.0, stddev, shape)
     bad = np.abs(w) > 2 * stddev
-    while bad.any():  # redraw the tails until every value lies within 2σ
+    while bad.any():  # redraw the tails until every value lies within 2s
         w[bad] = rng.normal(0.0, stddev, bad.sum())
         bad = np.abs(w) > 2 * stddev
     return w
