@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
+pytestmark = pytest.mark.keras
 
 import tinynet  # noqa: E402
 from tinynet.datasets.mnist import load_data  # noqa: E402

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
+pytestmark = pytest.mark.keras
 
 from tinynet import optimizers  # noqa: E402
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("tensorflow")
+pytestmark = pytest.mark.keras
 
 REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 POINTS = [(0, 0), (0, 1), (1, 0), (1, 1)]
