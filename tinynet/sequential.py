@@ -106,9 +106,15 @@ class Sequential(Trainer):
 
     @property
     def _fused(self):
-        """True when the loss can start from the head's logits (softmax/sigmoid), as Keras does."""
-        act = getattr(self.layers[-1], "activation", None)
-        return act is not None and self.loss.fuses_with == act.name
+        """True when the loss can start from the head's logits (softmax/sigmoid), as Keras does.
+
+        Only a head that keeps its logits ``z`` (Dense, Conv2D, Activation) qualifies; a
+        recurrent layer's activation acts inside its time loop, so it never does.
+        """
+        head = self.layers[-1]
+        act = getattr(head, "activation", None)
+        return (act is not None and self.loss.fuses_with == act.name
+                and getattr(head, "z", None) is not None)
 
     # -- what the optimizer sees ----------------------------------------------------------
     def parameters(self):
@@ -183,3 +189,4 @@ class Sequential(Trainer):
     def __repr__(self):
         return (f"Sequential(name={self.name!r}, layers={len(self.layers)}, "
                 f"params={self.count_params()})")
+
