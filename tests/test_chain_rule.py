@@ -1,4 +1,4 @@
-"""The chain-rule loop in Sequential and its two named shortcuts give the plain chain rule's answer."""
+"""The chain-rule loop in Sequential and its named shortcuts give the plain chain rule's answer."""
 
 import numpy as np
 
