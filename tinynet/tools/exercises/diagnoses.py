@@ -41,7 +41,7 @@ def regrade_kink(case, check, ref_check):
 
     Central differences on a kink average the two sides, so there the expected value is the
     reference's (Keras's convention) instead; elsewhere it stays the numeric one. Returns
-    ``(passed, error, hint)``, or None when the check is wrong off the kinks too.
+    ``(passed, error, hint, expected)``, or None when the check is wrong off the kinks too.
     """
     bad = _bad(check)
     if (bad & ~case.kink).any():  # wrong off the kinks too: gradcheck's verdict stands
@@ -51,7 +51,8 @@ def regrade_kink(case, check, ref_check):
     error = relative_error(check.analytic, expected)
     if error < TOL:
         return True, error, (f"the {int(case.kink.sum())} entries on the kink follow the "
-                             f"convention too ({case.convention})")
+                             f"convention too ({case.convention})"), expected
     wrong = int((~np.isclose(check.analytic, expected, rtol=1e-9, atol=1e-12)).sum())
-    return False, error, (f"correct except where z == 0 (on the kink): at those {wrong} "
-                          f"entries Keras and TF use {case.convention}; yours differs there")
+    hint = (f"correct except where z == 0 (on the kink): at those {wrong} entries Keras and TF "
+            f"use {case.convention}; yours differs there")
+    return False, error, hint, expected

@@ -101,18 +101,23 @@ def step_gradients(exercise, fns, ref, cases):
         lines.append(f"{case.label}:")
         for name, check in result.checks.items():
             shown, passed, hint, error = exercise.names[name], check.passed, check.hint, check.error
+            expected, what = check.numeric, "numeric"
             if case.kink is not None and name == "x":  # gradcheck can't judge a kink: re-grade
                 ref_result = ref_result or gradcheck(case.make(ref), case.x)
                 regraded = regrade_kink(case, check, ref_result.checks[name])
                 if regraded is not None:
-                    passed, error, hint = regraded
+                    passed, error, hint, expected = regraded
+                    what = "expected"
             if not passed and (why := constant_factor(check, exercise.factors)):
                 hint = hint.rstrip(".") + why
             status = "ok" if passed else "FAILED"
             line = f"  {shown:<{width}}  relative error {error:.1e}  {status}"
             if not passed and check.worst:
-                a, n = np.asarray(check.analytic)[check.worst], check.numeric[check.worst]
-                line += f"   worst at {list(check.worst)}: yours {a:.6g}, numeric {n:.6g}"
+                diff = np.abs(np.asarray(check.analytic, dtype=np.float64) - expected)
+                worst = np.unravel_index(np.argmax(diff), diff.shape)
+                a, n = np.asarray(check.analytic)[worst], expected[worst] + 0.0  # no −0
+                line += (f"   worst at {[int(i) for i in worst]}: yours {a:.6g}, "
+                         f"{what} {n:.6g}")
             lines.append(line)
             if hint and not passed:
                 lines.append(f"    diagnosis: {shown} {hint}")
