@@ -1,6 +1,17 @@
-"""Time each book listing's training in tinynet, Keras and (if installed) PyTorch, against sgemm.
+"""Time each book listing's training in tinynet, Keras and PyTorch in one run, against sgemm.
 
-    uv run python benchmarks/bench_listings.py --blas-threads 1 --out out/bench
+    uv sync --extra bench        # PyTorch and matplotlib, for this script only (never in CI)
+    uv run python benchmarks/bench_listings.py --out out/bench
+
+The `bench` extra installs PyTorch from PyPI; on Linux that wheel bundles CUDA (~2 GB). The
+CPU-only build is smaller and is what the README's figures use:
+
+    uv pip install torch --index-url https://download.pytorch.org/whl/cpu
+
+Without PyTorch its column is left out. Every figure is the median of --repeats rounds, the
+frameworks alternating within each round so that load hits them alike; the load average is
+printed at the start (with a warning above 0.5: measure on a quiet machine) and beside every
+figure. --out writes bench_listings.json and bench_listings.png (a bar chart per listing).
 """
 
 import argparse
@@ -46,7 +57,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 from tinynet.datasets.mnist import load_data  # noqa: E402
-from tinynet.layers import Conv2D, Dense  # noqa: E402
+from tinynet.layers import LSTM, Conv2D, Dense  # noqa: E402
 from tinynet.models import Sequential  # noqa: E402
 from tinynet.utils import set_random_seed  # noqa: E402
 
@@ -57,9 +68,13 @@ from tinynet.utils import set_random_seed  # noqa: E402
 # workload → (tinynet listing module, Keras reference script, target ratio tinynet / Keras)
 WORKLOADS = {
     "xor": ("tinynet.tools.listings.xor", "xor", 0.01),
-    "mlp": ("tinynet.tools.listings.mnist_mlp", "mnist_mlp", 0.35),
-    "cnn": ("tinynet.tools.listings.mnist_cnn", "mnist_cnn", 0.6),
+    "mlp": ("tinynet.tools.listings.mnist_mlp", "mnist_mlp", 0.30),
+    "cnn": ("tinynet.tools.listings.mnist_cnn", "mnist_cnn", 0.8),
+    "mnist_lstm": ("tinynet.tools.listings.mnist_lstm", "mnist_lstm", 0.5),
 }
+LABELS = {"xor": "XOR, {e} epochs", "mlp": "MNIST MLP, {e} epoch", "cnn": "MNIST CNN, {e} epoch",
+          "mnist_lstm": "MNIST LSTM, {e} epoch"}
+LSTM_UNITS = 64  # mnist_lstm: each image read row by row, 28 steps of 28 pixels
 BATCH = 32
 QUICK_SAMPLES = 1920  # 60 steps of 32 images with --quick
 QUICK_XOR_EPOCHS = 100
@@ -122,7 +137,8 @@ def gemm_flops_per_sample(model):
 
     Each weighted layer is one (M×K)·(K×F) product per sample, M·K·F multiply-adds:
     Dense has M = 1, K = inputs, F = units; Conv2D (im2col) has M = oh·ow output pixels,
-    K = kh·kw·c_in, F = filters. Forward ``z = x·W``, backward ``dW = xᵀ·dz`` and
+    K = kh·kw·c_in, F = filters; LSTM has M = T steps and K = inputs + units (x·W and h·U),
+    F = 4·units. Forward ``z = x·W``, backward ``dW = xᵀ·dz`` and
     ``dx = dz·Wᵀ`` are one such product each, 2·M·K·F FLOPs; the model skips ``dx`` on its
     lowest weighted layer (``compute_dx`` False). So per sample:
 
@@ -138,6 +154,9 @@ def gemm_flops_per_sample(model):
         elif isinstance(layer, Conv2D):
             (oh, ow, filters), (kh, kw) = layer.output_shape, layer.kernel_size
             macs = oh * ow * kh * kw * layer.input_shape[-1] * filters
+        elif isinstance(layer, LSTM):
+            (steps, inputs), units = layer.input_shape, layer.units
+            macs = steps * (inputs + units) * 4 * units
         else:
             continue
         total += 2 * macs * (3 if layer.compute_dx else 2)
@@ -158,6 +177,33 @@ def workload_data(name, quick, mnist):
     return (x[..., None] if name == "cnn" else x), y, 1
 
 
+# -- mnist_lstm: the listing's model where the listing is not in the tree yet ----------------
+def tinynet_lstm():
+    from tinynet import layers, models
+
+    model = models.Sequential([layers.LSTM(LSTM_UNITS, input_shape=(28, 28)),
+                               layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def keras_lstm(keras):
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.LSTM(LSTM_UNITS),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def build_tinynet(name):
+    """The listing's tinynet model (``tinynet/tools/listings/*.py``), or the stand-in above."""
+    try:
+        return importlib.import_module(WORKLOADS[name][0]).build_model()
+    except ModuleNotFoundError:
+        if name != "mnist_lstm":
+            raise
+        return tinynet_lstm()
+
+
 # -- one training run per framework ----------------------------------------------------------
 def timed(train):
     """Wall-clock and CPU seconds of ``train()``; CPU time (all of this process's threads) does
@@ -167,17 +213,21 @@ def timed(train):
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def time_tinynet(name, x, y, epochs, seed):
+def time_tinynet(name, x, y, epochs, seed, workers=None):
+    """tinynet's fit; ``workers`` as ``compile(workers=)``: None is one thread per core."""
     set_random_seed(seed)
-    model = importlib.import_module(WORKLOADS[name][0]).build_model()
+    model = build_tinynet(name)
+    model.workers = workers
     return timed(lambda: model.fit(x, y, batch_size=BATCH, epochs=epochs, verbose=0))
 
 
-def reference_module(name):
+def reference_module(name, keras):
     """A ``reference/*.py`` script loaded as a module (the folder is not a package)."""
     stem = WORKLOADS[name][1]
-    spec = importlib.util.spec_from_file_location(f"reference_{stem}",
-                                                  ROOT / "reference" / f"{stem}.py")
+    path = ROOT / "reference" / f"{stem}.py"
+    if not path.exists() and name == "mnist_lstm":
+        return type("Reference", (), {"build_model": staticmethod(partial(keras_lstm, keras))})
+    spec = importlib.util.spec_from_file_location(f"reference_{stem}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -221,6 +271,17 @@ def torch_model(torch, name):
     nn = torch.nn
     if name == "xor":
         return nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)), nn.MSELoss()
+    if name == "mnist_lstm":
+        class LastStep(nn.Module):  # LSTM(64) → its last h → Linear(10), as Keras's
+            def __init__(self):
+                super().__init__()
+                self.lstm, self.head = nn.LSTM(28, LSTM_UNITS, batch_first=True), nn.Linear(
+                    LSTM_UNITS, 10)
+
+            def forward(self, x):
+                return self.head(self.lstm(x)[0][:, -1])
+
+        return LastStep(), nn.CrossEntropyLoss()
     if name == "mlp":
         layers = [nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Dropout(0.2),
                   nn.Linear(512, 10)]
@@ -262,28 +323,76 @@ def fmt(value, spec=".2f", missing="—"):
     return missing if value is None else format(value, spec)
 
 
+def check_load():
+    """Print the 1-, 5- and 15-minute load averages; warn when the machine is not quiet."""
+    loads = os.getloadavg()
+    print(f"load average at start: {loads[0]:.2f} {loads[1]:.2f} {loads[2]:.2f} (1, 5, 15 min)")
+    if loads[0] > 0.5:
+        print(f"WARNING: load average {loads[0]:.2f} > 0.5: other processes share the cores, so "
+              "these times are too high and their ratios unreliable. Measure on a quiet "
+              "machine.", flush=True)
+
+
+def plot(path, results, frameworks):
+    """One group of bars per listing, one bar per framework: seconds, log scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(results)
+    width = 0.8 / len(frameworks)
+    fig, ax = plt.subplots(figsize=(1.6 + 1.9 * len(names), 4.2))
+    for k, fw in enumerate(frameworks):
+        xs = [i + (k - (len(frameworks) - 1) / 2) * width for i in range(len(names))]
+        ys = [results[n]["median_seconds"].get(fw) or 0 for n in names]
+        bars = ax.bar(xs, ys, width, label=fw)
+        ax.bar_label(bars, labels=[f"{y:.2g}" if y else "" for y in ys], fontsize=7)
+    ax.set_xticks(range(len(names)),
+                  [LABELS[n].format(e=results[n]["epochs"]) for n in names], fontsize=8)
+    ax.set_yscale("log")
+    loads = [v for r in results.values() for v in r["load_average"]]
+    ax.set(ylabel="training time, s (median, log scale)",
+           title=f"Training time per listing, one run (load average "
+                 f"{min(loads):.2f}–{max(loads):.2f})")
+    ax.legend(fontsize=8)
+    ax.grid(True, axis="y", which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=list(WORKLOADS), default=list(WORKLOADS))
-    parser.add_argument("--repeats", type=int, default=3, help="timed rounds of the MLP")
-    parser.add_argument("--slow-repeats", type=int, default=1,
-                        help="timed rounds of XOR and the CNN (Keras's XOR: 30-100 s each)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="timed rounds of every workload; the median is reported")
     parser.add_argument("--quick", action="store_true",
                         help=f"smoke run: XOR {QUICK_XOR_EPOCHS} epochs, MNIST "
                              f"{QUICK_SAMPLES} images")
     parser.add_argument("--blas-threads", type=int, default=None,
                         help="threads for OpenBLAS (set before numpy loads), TF and PyTorch")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="tinynet's compile(workers=); default: one per core")
+    parser.add_argument("--one-worker", action="store_true",
+                        help="also time tinynet with workers=1 (data parallelism off)")
     parser.add_argument("--gemm-size", type=int, default=2048)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=None, help="folder for bench_listings.json")
+    parser.add_argument("--out", default="out/bench",
+                        help="folder for bench_listings.json and bench_listings.png")
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    check_load()
 
     keras, tf_threads = import_keras(args.blas_threads)
     warm_up(keras)
     try:
         import torch
     except ImportError as error:
-        torch, torch_note = None, f"PyTorch: skipped ({error})."
+        torch, torch_note = None, (f"PyTorch: skipped ({error}); install it with "
+                                   "`uv sync --extra bench` (see --help).")
     else:
         if args.blas_threads is not None:
             torch.set_num_threads(args.blas_threads)
@@ -293,24 +402,26 @@ def main():
     gemm_load = load()
     ceiling = sgemm_gflops(args.gemm_size)
     print(f"{describe_threads(report, tf_threads)}\n{torch_note}")
+    print(f"tinynet workers: {args.workers or f'one per core ({os.cpu_count()})'}"
+          + ("; also workers=1" if args.one_worker else ""))
     print(f"sgemm {args.gemm_size}³ float32: {ceiling:.1f} GFLOP/s (median of 5; load average "
           f"{gemm_load:.2f})" + ("; --quick: XOR 100 epochs, MNIST on 1,920 images" * args.quick))
 
-    mnist = load_data() if {"mlp", "cnn"} & set(args.only) else None
+    mnist = load_data() if (set(WORKLOADS) - {"xor"}) & set(args.only) else None
     results = {}
     for name in args.only:
         x, y, epochs = workload_data(name, args.quick, mnist)
         set_random_seed(args.seed)
-        flops = gemm_flops_per_sample(importlib.import_module(WORKLOADS[name][0]).build_model())
-        flops *= len(x) * epochs
-        runs = {"tinynet": partial(time_tinynet, name),
-                "keras": partial(time_keras, keras, reference_module(name))}
+        flops = gemm_flops_per_sample(build_tinynet(name)) * len(x) * epochs
+        runs = {"tinynet": partial(time_tinynet, name, workers=args.workers)}
+        if args.one_worker:
+            runs["tinynet, 1 worker"] = partial(time_tinynet, name, workers=1)
+        runs["keras"] = partial(time_keras, keras, reference_module(name, keras))
         if torch is not None:
             runs["pytorch"] = partial(time_torch, torch, name)
-        rounds = args.repeats if name == "mlp" else args.slow_repeats
         times, cpu_times = {fw: [] for fw in runs}, {fw: [] for fw in runs}
         loads = []
-        for _ in range(rounds):
+        for _ in range(args.repeats):
             for fw, run in runs.items():  # alternate, so load hits every framework alike
                 wall, cpu = run(x, y, epochs, args.seed)
                 times[fw].append(wall)
@@ -322,53 +433,54 @@ def main():
         med_cpu = {fw: median(t) for fw, t in cpu_times.items()}
         ratio = med["tinynet"] / med["keras"]
         results[name] = {
-            "epochs": epochs, "samples": len(x), "rounds": rounds, "gemm_flops": flops,
+            "epochs": epochs, "samples": len(x), "rounds": args.repeats, "gemm_flops": flops,
             "seconds": times, "median_seconds": med, "ratio_tinynet_keras": ratio,
+            "ratio_tinynet_pytorch": med["tinynet"] / med["pytorch"] if torch else None,
             "cpu_seconds": cpu_times, "median_cpu_seconds": med_cpu,
             "cpu_ratio_tinynet_keras": med_cpu["tinynet"] / med_cpu["keras"],
             "target_ratio": WORKLOADS[name][2], "met": ratio <= WORKLOADS[name][2],
             "gflops": {fw: flops / t / 1e9 for fw, t in med.items()},
             "load_average": loads}
 
-    print(f"\nTraining time, median of the rounds (n); GFLOP/s counts matrix products only, "
-          f"% of the {ceiling:.0f} GFLOP/s sgemm ceiling in brackets\n")
-    has_torch = torch is not None
-    print("| workload | n | tinynet s | Keras s | ratio tinynet/Keras | target | met? "
-          "| tinynet GFLOP/s | Keras GFLOP/s | CPU-time ratio |" + " PyTorch s |" * has_torch
-          + " load avg |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: | ---: |"
-          + " ---: |" * has_torch + " ---: |")
-    labels = {"xor": "XOR, {e} epochs", "mlp": "MNIST MLP, {e} epoch",
-              "cnn": "MNIST CNN, {e} epoch"}
+    print(f"\nTraining time, median of {args.repeats} rounds; GFLOP/s counts matrix products "
+          f"only, % of the {ceiling:.0f} GFLOP/s sgemm ceiling in brackets\n")
+    has_torch, one = torch is not None, args.one_worker
+    print("| workload | tinynet s |" + " tinynet 1 worker s |" * one + " Keras s |"
+          + " PyTorch s |" * has_torch + " tinynet/Keras | target | met? |"
+          + " tinynet/PyTorch |" * has_torch
+          + " tinynet GFLOP/s | Keras GFLOP/s | CPU-time ratio | load avg |")
+    print("| --- |" + " ---: |" * (4 + one + has_torch) + " :---: |" + " ---: |" * (4 + has_torch))
     for name, r in results.items():
-        label = labels[name].format(e=r["epochs"]) + f" ({r['samples']:,} samples)" * (
+        label = LABELS[name].format(e=r["epochs"]) + f" ({r['samples']:,} samples)" * (
             name != "xor")
         rates = [f"{g:.2f} ({100 * g / ceiling:.1f}%)" if g >= 0.01 else f"{g:.1e}"
                  for g in (r["gflops"]["tinynet"], r["gflops"]["keras"])]
-        loads = r["load_average"]
-        print(f"| {label} | {r['rounds']} | {r['median_seconds']['tinynet']:.2f} "
-              f"| {r['median_seconds']['keras']:.2f} | {r['ratio_tinynet_keras']:.3f} "
-              f"| ≤ {r['target_ratio']} | {'yes' if r['met'] else 'no'} | {rates[0]} | {rates[1]} "
-              f"| {r['cpu_ratio_tinynet_keras']:.3f} |"
-              + f" {fmt(r['median_seconds'].get('pytorch'))} |" * has_torch
-              + f" {min(loads):.2f}–{max(loads):.2f} |")
+        m, loads = r["median_seconds"], r["load_average"]
+        print(f"| {label} | {m['tinynet']:.2f} |" + f" {fmt(m.get('tinynet, 1 worker'))} |" * one
+              + f" {m['keras']:.2f} |" + f" {fmt(m.get('pytorch'))} |" * has_torch
+              + f" {r['ratio_tinynet_keras']:.3f} | ≤ {r['target_ratio']} "
+              f"| {'yes' if r['met'] else 'no'} |"
+              + f" {fmt(r['ratio_tinynet_pytorch'], '.3f')} |" * has_torch
+              + f" {rates[0]} | {rates[1]} | {r['cpu_ratio_tinynet_keras']:.3f} "
+              f"| {min(loads):.2f}–{max(loads):.2f} |")
     if not has_torch:
-        print("\nPyTorch is not installed here, so its column is left out.")
+        print("\nPyTorch is not installed here, so its column is left out (see --help).")
     if args.quick:
         print("--quick: Keras's one-off tracing (seconds per new model) dominates these short "
               "runs, so their ratios say little about full epochs.")
 
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        record = {"settings": vars(args), "python": platform.python_version(),
-                  "blas": report, "tf_threads": tf_threads, "keras": keras.__version__,
-                  "torch": torch_note, "sgemm": {"n": args.gemm_size, "gflops": ceiling,
-                                                 "load_average": gemm_load},
-                  "workloads": results}
-        path = out / "bench_listings.json"
-        path.write_text(json.dumps(record, indent=2))
-        print(f"\nWrote {path}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    record = {"settings": vars(args), "python": platform.python_version(),
+              "blas": report, "tf_threads": tf_threads, "keras": keras.__version__,
+              "torch": torch_note, "sgemm": {"n": args.gemm_size, "gflops": ceiling,
+                                             "load_average": gemm_load},
+              "workloads": results}
+    path = out / "bench_listings.json"
+    path.write_text(json.dumps(record, indent=2))
+    frameworks = list(next(iter(results.values()))["median_seconds"]) if results else []
+    plot(out / "bench_listings.png", results, frameworks)
+    print(f"\nWrote {path} and {out / 'bench_listings.png'}")
 
 
 if __name__ == "__main__":

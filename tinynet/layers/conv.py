@@ -139,13 +139,13 @@ class Conv2D(ActivatedLayer):
         # windows is (N, oh, ow, C, kh, kw); the kernel's order is (kh, kw, C)
         return windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kh * kw * xp.shape[-1])
 
-    # dW = colsᵀ·dz     db = Σ dz     dx = col2im(dz·Wᵀ)
+    # dW = colsᵀ·dz     db = Σ dz = 1ᵀ·dz     dx = col2im(dz·Wᵀ)
     def backward_linear(self, dz):
         dz = np.asarray(dz, dtype=self.dtype).reshape(-1, self.filters)
         kernel = self.params["kernel"]
         self.grads["kernel"] = (self.cols.T @ dz).reshape(kernel.shape)
-        if self.use_bias:
-            self.grads["bias"] = dz.sum(axis=0)
+        if self.use_bias:  # the sum over rows as one GEMV: dz.sum(axis=0) crawls over few columns
+            self.grads["bias"] = np.ones(len(dz), dtype=self.dtype) @ dz
         if not self.compute_dx:
             return None
         return self.col2im(dz @ kernel.reshape(-1, self.filters).T)
