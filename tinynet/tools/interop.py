@@ -5,9 +5,9 @@
 # implement exactly is refused with an error that names it.
 
 from tinynet import layers as tl
-from tinynet import metrics as metrics_module
-from tinynet import optimizers, regularizers, utils
+from tinynet import optimizers, regularizers
 from tinynet.sequential import Sequential
+from tinynet.tools import keras_builtins
 
 KERAS_INSTALL_HINT = (
     "this needs Keras with TensorFlow: `uv sync` (the dev group installs it) or "
@@ -35,9 +35,6 @@ INERT = ("name", "dtype", "trainable", "kernel_initializer", "bias_initializer",
 # The value that switches an entry off; any entry not listed here is off only when None.
 OFF = {"data_format": "channels_last", "dilation_rate": (1, 1), "groups": 1,
        "synchronized": False, "renorm": False}
-# A Keras loss object converts when these entries hold these values (reduction: the mean).
-LOSS_OFF = {"reduction": "sum_over_batch_size", "from_logits": False, "label_smoothing": 0.0,
-            "axis": -1, "ignore_class": None}
 # Recurrent layers and Embedding: what tinynet reads has the same name on both sides. Their
 # dropout, state and masking options are implemented only switched off (OFF); seed feeds dropout.
 SEQUENCE_LAYERS = {
@@ -99,6 +96,8 @@ def to_keras(model, compile=True):
     keras = _keras()
     if not model.built:
         raise ValueError(f"to_keras: build {model.name!r} first (it needs an input shape).")
+    for layer in model.layers:
+        keras_builtins.check_name(layer)
     km = keras.Sequential([keras.Input(shape=model.input_shape)], name=model.name)
     for layer in model.layers:
         km.add(_keras_layer(keras, layer))
@@ -169,6 +168,7 @@ def _tinynet_layer(layer):
             f"(supported: {', '.join(READS)})."
         )
     _check(layer, kind, c)
+    keras_builtins.check_layer(_keras(), layer)  # Keras's own class and activations, by identity
     common = {"name": layer.name, "dtype": _dtype(layer, c), "trainable": layer.trainable}
     penalties = {key: _regularizer(layer, key, c.get(key)) for key in REGULARIZED}
     if kind in SEQUENCE_LAYERS:
@@ -216,7 +216,8 @@ def from_keras(keras_model, compile=True):
                          f"{type(keras_model).__name__}.")
     if not keras_model.built:
         raise ValueError("from_keras: build the Keras model first (give it an Input).")
-    model = Sequential([tl.Input(shape=tuple(keras_model.input_shape[1:]))],
+    model = Sequential([tl.Input(shape=keras_builtins.check_input_shape(
+                        keras_model.input_shape[1:]))],
                        name=keras_model.name)
     for layer in keras_model.layers:
         model.add(_tinynet_layer(layer))
@@ -238,32 +239,13 @@ def from_keras(keras_model, compile=True):
 
 
 def _loss_name(loss):
-    """The tinynet name of a Keras loss given as a name, a function or a default ``Loss``."""
-    if isinstance(loss, str):
-        return loss
-    if hasattr(loss, "get_config"):
-        for option, value in loss.get_config().items():
-            if option in LOSS_OFF and value != LOSS_OFF[option]:
-                raise ValueError(f"from_keras: the loss {type(loss).__name__} uses "
-                                 f"{option}={value!r}, which tinynet does not support.")
-        return utils.snake_case(type(loss).__name__)
-    if callable(loss):
-        return loss.__name__
-    raise ValueError(f"from_keras: tinynet takes one loss for one output, got {loss!r}.")
+    """The tinynet name of a Keras loss: a name, or Keras's own function or class (by identity)."""
+    return keras_builtins.loss_name(_keras(), loss)
 
 
 def _metric_name(metric):
-    """The tinynet name of a Keras metric given as a name, a function or a default ``Metric``."""
-    if isinstance(metric, str):
-        return metric
-    if hasattr(metric, "get_config"):
-        name = utils.snake_case(type(metric).__name__)
-        options = {k: v for k, v in metric.get_config().items() if k not in ("name", "dtype")}
-        if options or name not in metrics_module.METRICS:
-            raise ValueError(f"from_keras: the metric {metric.name!r} ({type(metric).__name__}"
-                             f"{', ' + str(options) if options else ''}) has no tinynet twin.")
-        return name
-    return getattr(metric, "__name__", metric)
+    """The tinynet name of a Keras metric: a name, or Keras's own function or class."""
+    return keras_builtins.metric_name(_keras(), metric)
 
 
 def _state_from_keras(keras_model, model):
