@@ -89,7 +89,7 @@ class GRU(RNN):
         dzh = np.empty_like(g) if self.reset_after else dzx
         dh_next = np.zeros_like(dhs[:, 0])  # ∂L/∂h_t through step t+1 (none after the last)
         for t in reversed(range(dhs.shape[1])):
-            z, r, h_bar = np.split(g[:, t], 3, axis=1)
+            z, r, h_bar = self._blocks(g[:, t])
             h = hs[:, t]
             dh = dhs[:, t] + dh_next
             dzx[:, t, :u] = sigma.backward(dh * (h - h_bar), z)  # dz

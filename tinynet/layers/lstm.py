@@ -56,7 +56,7 @@ class LSTM(RNN):
             g[:, t, :2 * u] = sigma.forward(z[:, :2 * u])  # i, f
             g[:, t, 2 * u:3 * u] = self.activation.forward(z[:, 2 * u:3 * u])  # c̃
             g[:, t, 3 * u:] = sigma.forward(z[:, 3 * u:])  # o
-            i, f, c_bar, o = np.split(g[:, t], 4, axis=1)
+            i, f, c_bar, o = self._blocks(g[:, t])
             cs[:, t + 1] = f * cs[:, t] + i * c_bar
             self.tanh_c[:, t] = self.activation.forward(cs[:, t + 1])
             hs[:, t + 1] = o * self.tanh_c[:, t]
@@ -75,7 +75,7 @@ class LSTM(RNN):
         dh_next = np.zeros_like(dhs[:, 0])  # ∂L/∂h_t through step t+1 (none after the last)
         dc_next = np.zeros_like(dhs[:, 0])  # ∂L/∂c_t through step t+1
         for t in reversed(range(dhs.shape[1])):
-            i, f, c_bar, o = np.split(g[:, t], 4, axis=1)
+            i, f, c_bar, o = self._blocks(g[:, t])
             dh = dhs[:, t] + dh_next
             dc = dc_next + self.activation.backward(dh * o, self.tanh_c[:, t])
             dz[:, t, :u] = sigma.backward(dc * c_bar, i)  # di

@@ -119,6 +119,11 @@ class RNN(Layer):
             zx += bias
         return zx
 
+    def _blocks(self, a):
+        """The gate blocks of ``a``'s last axis as views: ``[a[..., :u], a[..., u:2u], ...]``."""
+        u = self.units
+        return [a[..., k * u:(k + 1) * u] for k in range(self.gates)]
+
     def _output(self, hs):
         """Every step's state ``(N, T, u)`` or only the last one ``(N, u)``."""
         return hs if self.return_sequences else hs[:, -1].copy()
