@@ -150,9 +150,12 @@ def compare_listings(args):
 
 def add_explain_parser(subparsers):
     """``tinynet explain xor [--step N]``: the numbers of one training step, explained."""
-    parser = subparsers.add_parser("explain", help="walk through XOR's training, step by step")
-    parser.add_argument("topic", choices=["xor"])
-    parser.add_argument("--step", type=positive_int, default=1, help="which step (default: 1)")
+    parser = subparsers.add_parser(
+        "explain", help="walk through one training step: XOR's, or an LSTM's through time")
+    parser.add_argument("topic", choices=["xor", "lstm"],
+                        help="xor: the book's XOR net; lstm: backprop through time in a tiny LSTM")
+    parser.add_argument("--step", type=positive_int, default=1,
+                        help="which step of XOR's training (default: 1)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--plot", metavar="FILE.png",
                         help="also draw the step as a graph, one panel per sample (matplotlib)")
@@ -160,7 +163,15 @@ def add_explain_parser(subparsers):
 
 
 def explain(args):
-    """Hand over to ``tinynet.tools.explain``, imported only now."""
+    """Hand over to ``tinynet.tools.explain`` (``explain_lstm`` for lstm), imported only now."""
+    if args.topic == "lstm":
+        if getattr(args, "plot", None):
+            print("tinynet: error: --plot draws `tinynet explain xor` only.", file=sys.stderr)
+            return 2
+        from tinynet.tools.explain_lstm import explain_lstm
+
+        explain_lstm(seed=args.seed)
+        return 0
     try:
         from tinynet.tools.explain import explain_xor
     except ModuleNotFoundError as e:

@@ -14,7 +14,9 @@ from tinynet.tools.listings import (
     logic_gates,
     mnist_cnn,
     mnist_digit,
+    mnist_lstm,
     mnist_mlp,
+    vanishing_gradients,
     xor,
 )
 from tinynet.tools.listings.errors import ListingUnavailableError
@@ -73,6 +75,12 @@ LISTINGS = {listing.name: listing for listing in (
     Listing(mnist_cnn, "mnist_cnn.py", "Listing 4.4",
             "93,322 params, 1 epoch; train 0.9563, test 0.9868; image 300 is a 4",
             ("test_accuracy", "predicted_digit"), curves=True),
+    Listing(mnist_lstm, "mnist_lstm.py", "beyond the book",
+            "81,674 params: LSTM(128) reads 28 rows of 28 pixels, 1 epoch; image 300 is a 4",
+            ("test_accuracy", "predicted_digit"), curves=True),
+    Listing(vanishing_gradients, "vanishing_gradients.py", "beyond the book",
+            "gradient norms at init, log10 first/last: sigmoid vs ReLU, SimpleRNN vs LSTM",
+            ("sigmoid_log10", "relu_log10", "simple_rnn_log10", "lstm_log10")),
 )}
 
 _references = {}
