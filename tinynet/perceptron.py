@@ -4,6 +4,8 @@ import warnings
 
 import numpy as np
 
+from tinynet import validation
+
 
 class Perceptron:
     """A single threshold unit ``f(x) = 1 if w·x + b > 0 else 0`` (Rosenblatt, 1958).
@@ -80,7 +82,7 @@ class Perceptron:
 
     @staticmethod
     def _check_x(x):
-        x = np.asarray(x, dtype=np.float32)
+        x = validation.as_array(x, "x", "Perceptron").astype(np.float32)  # "1" is refused
         if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
             raise ValueError(f"Perceptron: x must be a non-empty 2-D array (samples, features), "
                              f"got shape {x.shape}. Reshape it, e.g. x.reshape(len(x), -1).")
@@ -90,7 +92,7 @@ class Perceptron:
 
     @staticmethod
     def _check_y(y):
-        y = np.asarray(y)
+        y = validation.as_array(y, "y", "Perceptron.fit")
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if y.ndim != 1 or not np.isin(y, (0, 1)).all():

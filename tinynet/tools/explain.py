@@ -20,11 +20,16 @@ def _f(a, spec=" .4f"):
     return "[" + ", ".join(_f(v, spec) for v in a) + "]"
 
 
+MAX_STEP = 10_000  # ten times the book's 1,000 epochs; each step before it is trained first
+
+
 def _check_step(step):
-    """``step`` as an int >= 1, or a ValueError that says what to pass."""
-    if isinstance(step, bool) or not isinstance(step, int | np.integer) or step < 1:
-        raise ValueError(f"explain_xor: step must be a whole number >= 1 (1 is the first "
-                         f"training step), got {step!r}. Pass e.g. step=1, or --step 3.")
+    """``step`` as an int in [1, MAX_STEP], or a ValueError that says what to pass."""
+    if (isinstance(step, bool) or not isinstance(step, int | np.integer)
+            or not 1 <= step <= MAX_STEP):
+        raise ValueError(f"explain_xor: step must be a whole number >= 1 and <= {MAX_STEP:,} (1 "
+                         f"is the first training step; the book trains 1,000), got {step!r}. "
+                         "Pass e.g. step=1, or --step 3.")
     return int(step)
 
 
