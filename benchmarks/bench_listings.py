@@ -74,7 +74,7 @@ WORKLOADS = {
 }
 LABELS = {"xor": "XOR, {e} epochs", "mlp": "MNIST MLP, {e} epoch", "cnn": "MNIST CNN, {e} epoch",
           "mnist_lstm": "MNIST LSTM, {e} epoch"}
-LSTM_UNITS = 64  # mnist_lstm: each image read row by row, 28 steps of 28 pixels
+LSTM_UNITS = 128  # mnist_lstm's PyTorch twin: each image read row by row, 28 steps of 28 pixels
 BATCH = 32
 QUICK_SAMPLES = 1920  # 60 steps of 32 images with --quick
 QUICK_XOR_EPOCHS = 100
@@ -177,31 +177,9 @@ def workload_data(name, quick, mnist):
     return (x[..., None] if name == "cnn" else x), y, 1
 
 
-# -- mnist_lstm: the listing's model where the listing is not in the tree yet ----------------
-def tinynet_lstm():
-    from tinynet import layers, models
-
-    model = models.Sequential([layers.LSTM(LSTM_UNITS, input_shape=(28, 28)),
-                               layers.Dense(10, activation="softmax")])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
-
-
-def keras_lstm(keras):
-    model = keras.Sequential([keras.Input((28, 28)), keras.layers.LSTM(LSTM_UNITS),
-                              keras.layers.Dense(10, activation="softmax")])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
-
-
 def build_tinynet(name):
-    """The listing's tinynet model (``tinynet/tools/listings/*.py``), or the stand-in above."""
-    try:
-        return importlib.import_module(WORKLOADS[name][0]).build_model()
-    except ModuleNotFoundError:
-        if name != "mnist_lstm":
-            raise
-        return tinynet_lstm()
+    """The listing's tinynet model, from ``tinynet/tools/listings/*.py``."""
+    return importlib.import_module(WORKLOADS[name][0]).build_model()
 
 
 # -- one training run per framework ----------------------------------------------------------
@@ -221,12 +199,10 @@ def time_tinynet(name, x, y, epochs, seed, workers=None):
     return timed(lambda: model.fit(x, y, batch_size=BATCH, epochs=epochs, verbose=0))
 
 
-def reference_module(name, keras):
+def reference_module(name):
     """A ``reference/*.py`` script loaded as a module (the folder is not a package)."""
     stem = WORKLOADS[name][1]
     path = ROOT / "reference" / f"{stem}.py"
-    if not path.exists() and name == "mnist_lstm":
-        return type("Reference", (), {"build_model": staticmethod(partial(keras_lstm, keras))})
     spec = importlib.util.spec_from_file_location(f"reference_{stem}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -272,7 +248,7 @@ def torch_model(torch, name):
     if name == "xor":
         return nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)), nn.MSELoss()
     if name == "mnist_lstm":
-        class LastStep(nn.Module):  # LSTM(64) → its last h → Linear(10), as Keras's
+        class LastStep(nn.Module):  # LSTM(128) → its last h → Linear(10), as the listing
             def __init__(self):
                 super().__init__()
                 self.lstm, self.head = nn.LSTM(28, LSTM_UNITS, batch_first=True), nn.Linear(
@@ -416,7 +392,7 @@ def main():
         runs = {"tinynet": partial(time_tinynet, name, workers=args.workers)}
         if args.one_worker:
             runs["tinynet, 1 worker"] = partial(time_tinynet, name, workers=1)
-        runs["keras"] = partial(time_keras, keras, reference_module(name, keras))
+        runs["keras"] = partial(time_keras, keras, reference_module(name))
         if torch is not None:
             runs["pytorch"] = partial(time_torch, torch, name)
         times, cpu_times = {fw: [] for fw in runs}, {fw: [] for fw in runs}
