@@ -28,8 +28,8 @@ from tinynet import activations, losses, regularizers
 from tinynet.layers.dropout import Dropout
 
 CHUNK_BYTES = 8 << 20  # activations + im2col per chunk: a quarter of this 2-core machine's L3
-# A chunk does at least this many FLOPs of matrix products (~1 ms of a core), against ~0.1 ms
-# of Python per chunk; a step that can't fill two such chunks runs whole (XOR, tiny batches)
+# A chunk does at least this many FLOPs of matrix products, so that its fixed cost (a few dozen
+# Python calls) stays small beside them; a step that can't fill two chunks runs whole (XOR)
 MIN_CHUNK_FLOPS = 30e6
 # Every chunk streams all the weights about five times (forward, dx, dW, the sum of the dWs), so
 # a chunk does at least this many FLOPs per weight byte; 5× more when the weights outgrow the
