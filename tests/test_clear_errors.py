@@ -168,3 +168,23 @@ def test_nan_stop_warns_on_every_fit_under_the_default_warning_filter():
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=True)
     assert run.stderr.count("training stopped") == 3
+
+
+# -- set_weights: real, finite, all checked before any is assigned ----------------------------
+@pytest.mark.parametrize(("bad", "error", "match"), [
+    (np.nan, ValueError, "NaN or inf in 'bias'"),
+    (np.inf, ValueError, "NaN or inf in 'bias'"),
+    (1j, TypeError, "complex"),
+])
+def test_set_weights_refuses_nan_and_complex_and_changes_nothing(bad, error, match):
+    model = mlp()
+    before = model.get_weights()
+    new = [w + 1 for w in before]
+    new[-1] = new[-1] + bad  # only the last array is bad: the earlier ones must stay untouched
+    with pytest.raises(error, match=match):
+        model.set_weights(new)
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(error, match=match):
+        model.layers[-1].set_weights(new[-2:])
+    np.testing.assert_array_equal(before[-2], model.layers[-1].get_weights()[0])

@@ -146,9 +146,12 @@ class Sequential(Trainer):
                 f"{self.name}: set_weights expected {expected} arrays, got {len(weights)}. "
                 "Pass the list from get_weights() of a model with the same layers."
             )
+        checked = []  # every array checked before any is assigned: a bad one changes none
         for layer in self.layers:
-            layer.set_weights(weights[:len(layer.weights)])
+            checked += layer.check_weights(weights[:len(layer.weights)])
             weights = weights[len(layer.weights):]
+        for w, new in checked:
+            w[...] = new
 
     def count_params(self):
         return sum(layer.count_params() for layer in self.layers)

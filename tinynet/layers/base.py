@@ -120,15 +120,19 @@ class Layer:
         return [w.copy() for w in self.weights.values()]
 
     def set_weights(self, weights):
+        for w, new in self.check_weights(weights):  # all checked first: a bad one changes none
+            w[...] = new  # in place, so optimizers and caches keep their references
+
+    def check_weights(self, weights):
+        """``[(current, new), ...]`` once every new array is real, finite and of the right shape."""
         weights, mine = list(weights), self.weights
         if len(weights) != len(mine):
             raise ValueError(
                 f"{self.name}: set_weights expected {len(mine)} arrays "
                 f"({', '.join(mine) or 'none'}), got {len(weights)}."
             )
-        for (key, w), new in zip(mine.items(), weights, strict=True):
-            new = validation.check_weight(new, key, w, self.name)  # real, finite, w's shape
-            w[...] = new  # in place, so optimizers and caches keep their references
+        return [(w, validation.check_weight(new, key, w, self.name))
+                for (key, w), new in zip(mine.items(), weights, strict=True)]
 
     def count_params(self):
         return int(sum(w.size for w in self.weights.values()))
