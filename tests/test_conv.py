@@ -6,9 +6,10 @@ The central-difference check of Conv2D is in test_gradients.py, which needs no T
 import numpy as np
 import pytest
 from cases import conv_cases
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 
 from tinynet.layers.conv import Conv2D
+from tinynet.textbook import conv as textbook
 
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
@@ -43,10 +44,40 @@ def keras_outputs_and_gradients(kwargs, weights, x, dy):
     return y.numpy(), [g.numpy() for g in grads]
 
 
+def onednn_miscomputes(kwargs, shape):
+    """The shapes where TensorFlow's oneDNN Conv2D (on by default on x86) may return wrong outputs.
+
+    Measured over every 'valid' case up to 7×7 with kernels and strides up to 3: every wrong
+    case had one input channel, a width stride > 1 and a single output column; rows past the
+    first came out wrong (``TF_ENABLE_ONEDNN_OPTS=0`` gives the right answer). Not every such
+    case is wrong, so this excludes a little more than the bug. tinynet agrees with the loop
+    form there; see the test below.
+    """
+    (_, _, w, channels), (_, kw), (_, sw) = shape, kwargs["kernel_size"], kwargs["strides"]
+    return (kwargs["padding"] == "valid" and channels == 1 and sw > 1
+            and (w - kw) // sw + 1 == 1)
+
+
+def test_onednn_conv_bug_is_still_there_and_tinynet_agrees_with_loops():
+    """If this fails because TensorFlow fixed the bug, drop ``onednn_miscomputes``."""
+    kwargs = {"filters": 1, "kernel_size": (3, 3), "strides": (1, 2), "padding": "valid",
+              "use_bias": False}
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (2, 4, 3, 1)).astype(np.float32)
+    layer = Conv2D(**kwargs)
+    y = layer.forward(x)
+    loops = textbook.conv2d(x, layer.params["kernel"], np.zeros(1, np.float32), strides=(1, 2))
+    np.testing.assert_allclose(y, loops, rtol=1e-5, atol=1e-6)
+    assert onednn_miscomputes(kwargs, x.shape)
+    y_k, _ = keras_outputs_and_gradients(kwargs, layer.get_weights(), x, np.ones_like(y))
+    assert np.abs(y_k - loops).max() > 0.1, "TensorFlow's oneDNN Conv2D now agrees here"
+
+
 @settings(max_examples=12)
 @given(conv_cases(max_hw=9, max_channels=4))
 def test_matches_keras_output_and_gradients(case):
     kwargs, shape, seed = case
+    assume(not onednn_miscomputes(kwargs, shape))  # Keras is wrong there: see above
     rng = np.random.default_rng(seed)
     layer = Conv2D(**kwargs)
     x = rng.uniform(-1, 1, shape).astype(np.float32)
