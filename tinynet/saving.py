@@ -16,7 +16,7 @@ import zipfile
 import numpy as np
 
 FORMAT, VERSION = "tinynet.Sequential", 1
-WEIGHT = re.compile(r"weight_(\d+)")  # weight_000, weight_001, ... weight_1000: numeric order
+WEIGHT = re.compile(r"weight_\d+")  # weight_000, weight_001, ... weight_1000: numeric order
 
 
 def model_config(model):
@@ -183,11 +183,11 @@ class ModelFile:
 
     def weight_keys(self):
         """The ``weight_<i>`` entries in numeric order; they must be ``0 … n−1``, none missing."""
-        found = sorted((int(m.group(1)), key) for key in self.entries
-                       if (m := WEIGHT.fullmatch(key)))
-        if [i for i, _ in found] != list(range(len(found))):
-            raise self._bad(f"its weight entries are not numbered 0 to {len(found) - 1}")
-        return [key for _, key in found]
+        keys = [key for key in self.entries if WEIGHT.fullmatch(key)]
+        keys.sort(key=lambda key: int(key.removeprefix("weight_")))  # weight_1000 after _999
+        if sorted(int(key.removeprefix("weight_")) for key in keys) != list(range(len(keys))):
+            raise self._bad(f"its weight entries are not numbered 0 to {len(keys) - 1}")
+        return keys
 
     def weight_elements(self):
         """How many weight values the file holds (from the headers alone)."""
