@@ -30,7 +30,8 @@ def build_model():
     return model
 
 
-def run(epochs=1000, seed=0, quick=False, out=None, verbose=0, initial_weights=None):
+def run(epochs=1000, seed=0, quick=False, out=None, verbose=0, initial_weights=None,
+        callbacks=None):
     """Train a fresh network per gate, all from the same starting weights; `quick`, `out` unused."""
     history, predictions, seconds = {}, {}, 0.0
     for name, table in GATES.items():
@@ -42,7 +43,7 @@ def run(epochs=1000, seed=0, quick=False, out=None, verbose=0, initial_weights=N
         initial = model.get_weights()
 
         start = time.perf_counter()
-        history[name] = model.fit(x, y, verbose=0, epochs=epochs).history
+        history[name] = model.fit(x, y, verbose=0, epochs=epochs, callbacks=callbacks).history
         seconds += time.perf_counter() - start
 
         if verbose:

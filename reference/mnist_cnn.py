@@ -35,7 +35,8 @@ def build_model():
     return model
 
 
-def run(epochs=1, seed=0, quick=False, out=None, verbose=0, initial_weights=None):
+def run(epochs=1, seed=0, quick=False, out=None, verbose=0, initial_weights=None,
+        callbacks=None):
     """Train, evaluate, then predict test image 300 and save it as a PNG in `out`."""
     (train_images, train_labels), (test_images, test_labels) = load_data()
     if quick:
@@ -53,7 +54,8 @@ def run(epochs=1, seed=0, quick=False, out=None, verbose=0, initial_weights=None
         model.summary()
 
     start = time.perf_counter()
-    history = model.fit(train_images, train_labels, epochs=epochs, verbose=verbose)
+    history = model.fit(train_images, train_labels, epochs=epochs, verbose=verbose,
+                        callbacks=callbacks)
     seconds = time.perf_counter() - start
 
     test_loss, test_acc = model.evaluate(test_images, test_labels, verbose=verbose)

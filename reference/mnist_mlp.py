@@ -27,7 +27,8 @@ def build_model():
     return model
 
 
-def run(epochs=5, seed=0, quick=False, out=None, verbose=0, initial_weights=None):
+def run(epochs=5, seed=0, quick=False, out=None, verbose=0, initial_weights=None,
+        callbacks=None):
     """Train for `epochs` and evaluate; `quick` uses 2,000 training and 1,000 test images."""
     (x_train, y_train), (x_test, y_test) = load_data()
     if quick:
@@ -44,7 +45,8 @@ def run(epochs=5, seed=0, quick=False, out=None, verbose=0, initial_weights=None
         model.summary()
 
     start = time.perf_counter()
-    history = model.fit(x_train, y_train, epochs=epochs, verbose=verbose)
+    history = model.fit(x_train, y_train, epochs=epochs, verbose=verbose,
+                        callbacks=callbacks)
     seconds = time.perf_counter() - start
 
     test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=verbose)

@@ -21,7 +21,8 @@ def build_model():
     return model
 
 
-def run(epochs=1000, seed=0, quick=False, out=None, verbose=0, initial_weights=None):
+def run(epochs=1000, seed=0, quick=False, out=None, verbose=0, initial_weights=None,
+        callbacks=None):
     """Train on the four XOR points, then predict them one at a time; `quick`, `out` unused."""
     keras.utils.set_random_seed(seed)
     if verbose:
@@ -34,7 +35,7 @@ def run(epochs=1000, seed=0, quick=False, out=None, verbose=0, initial_weights=N
     if verbose:
         print("fitting model...")
     start = time.perf_counter()
-    history = model.fit(x, y, verbose=0, epochs=epochs)
+    history = model.fit(x, y, verbose=0, epochs=epochs, callbacks=callbacks)
     seconds = time.perf_counter() - start
 
     if verbose:
