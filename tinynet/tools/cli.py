@@ -1,14 +1,13 @@
 """The ``tinynet`` command line: one ``add_*_parser`` function per subcommand."""
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
 from tinynet.datasets import ChecksumError, DataUnavailableError, cache_dir, mnist
 from tinynet.tools import listings
 from tinynet.tools.exercises.cli import add_exercise_parser
-from tinynet.tools.listings import LISTINGS, ListingUnavailableError, table
+from tinynet.tools.harness import commands
+from tinynet.tools.listings import LISTINGS, ListingUnavailableError
 
 DATASETS = {"mnist": mnist}
 
@@ -97,6 +96,9 @@ def list_listings(args):
     return 0
 
 
+QUIET_HELP = "no progress on stderr (which listing, elapsed time, bars); stdout is unchanged"
+
+
 def add_run_parser(subparsers):
     """``tinynet run NAME [--framework tinynet|keras] [--epochs N] [--seed S] [--quick]``."""
     parser = subparsers.add_parser("run", help="run one listing, as tinynet's twin or in Keras")
@@ -108,62 +110,58 @@ def add_run_parser(subparsers):
     parser.add_argument("--quick", action="store_true",
                         help="MNIST on 2,000 images; XOR and the gates with fewer epochs")
     parser.add_argument("--out", help="folder for PNGs (default: ./out)")
+    parser.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     parser.set_defaults(func=run_listing)
 
 
 def run_listing(args):
     """Run the listing with its own printed lines, then one line of figures."""
-    result = listings.run(args.name, args.framework, epochs=args.epochs, seed=args.seed,
-                          quick=args.quick, out=args.out, verbose=1)
-    if "seconds" in result:
-        print(f"{args.name} on {args.framework}: final loss {table.loss(result)}, "
-              f"{result['seconds']:.2f} s of training")
-    return 0
+    return commands.run(args)
 
 
 def add_compare_parser(subparsers):
-    """``tinynet compare [NAME ...] [--quick] [--out DIR] [--seed S]``."""
+    """``tinynet compare [NAME ...] [--quick] [--lockstep] [--out DIR] [--seed S] [--quiet]``."""
     parser = subparsers.add_parser(
         "compare", help="run listings in Keras, then in tinynet from Keras's initial weights")
     parser.add_argument("names", nargs="*", metavar="NAME", type=listing_name,
                         help=f"listings to compare (default: all of {', '.join(LISTINGS)})")
     parser.add_argument("--quick", action="store_true",
                         help="MNIST on 2,000 images; XOR and the gates with fewer epochs")
-    parser.add_argument("--out", default="out", help="folder for PNGs and JSON (default: ./out)")
+    parser.add_argument("--lockstep", action="store_true",
+                        help="also train XOR, the MLP and the CNN in both frameworks on the "
+                             "same batches and dropout masks, and plot the loss gap per step")
+    parser.add_argument("--out", default="out",
+                        help="folder for PNGs, compare.json and report.md (default: ./out)")
     parser.add_argument("--seed", type=SEED, default=0)
+    parser.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     parser.set_defaults(func=compare_listings)
 
 
 def compare_listings(args):
-    """Keras first, then the twin; one table, learning-curve PNGs and a JSON file in ``--out``."""
-    from tinynet.tools.listings import plots
+    """Keras first, then the twin; a table, PNGs, compare.json and report.md in ``--out``."""
+    return commands.compare(args)
 
-    out = Path(args.out)
-    names = list(dict.fromkeys(args.names)) or list(LISTINGS)
-    # Without Keras or matplotlib, say so now, before any work is done.
-    listings.load_reference(LISTINGS[names[0]].script)
-    plots.pyplot()
-    out.mkdir(parents=True, exist_ok=True)
-    results, rows = {}, []
-    for name in names:
-        print(f"compare: {name} ...", file=sys.stderr, flush=True)
-        pair = listings.compare(name, seed=args.seed, quick=args.quick, out=out)
-        results[name] = pair
-        if LISTINGS[name].curves:
-            plots.learning_curves(name, {fw: pair[fw]["history"]["loss"] for fw in pair},
-                                  out / f"{name}_learning_curves.png")
-        rows.append(table.row(name, LISTINGS[name].keys, pair["tinynet"], pair["keras"]))
-    table.show(rows)
-    if args.quick:
-        short = ", ".join(f"{name} {listing.quick_epochs}" for name, listing in LISTINGS.items()
-                          if listing.quick_epochs)
-        print(f"--quick: MNIST on 2,000 training and 1,000 test images; epochs: {short}.")
-    json_path = out / "compare.json"
-    json_path.write_text(json.dumps(
-        {"seed": args.seed, "quick": args.quick, "listings": listings.to_json(results)},
-        indent=1))
-    print(f"PNGs and {json_path.name} written to {out}")
-    return 0
+
+def add_seeds_parser(subparsers):
+    """``tinynet seeds xor|logic_gates [--seeds N] [--keras-seeds K] [--epochs E]``."""
+    parser = subparsers.add_parser(
+        "seeds", help="how often XOR and the gates learn, over many seeds, in both frameworks")
+    parser.add_argument("name", choices=["xor", "logic_gates"])
+    parser.add_argument("--seeds", type=positive_int, default=20,
+                        help="train from seeds 0 to N-1 (default: 20)")
+    parser.add_argument("--keras-seeds", type=whole_number(0), metavar="K",
+                        help="run Keras on the first K seeds too (default: 5 for xor, 2 for "
+                             "logic_gates; a Keras fit costs 35-60 s of per-epoch overhead)")
+    parser.add_argument("--epochs", type=positive_int, help="default: the book's 1000")
+    parser.add_argument("--out", default="out",
+                        help="folder for the decision-boundary PNG and the JSON (default: ./out)")
+    parser.add_argument("--quiet", action="store_true", help=QUIET_HELP)
+    parser.set_defaults(func=seeds)
+
+
+def seeds(args):
+    """Hand over to ``tinynet.tools.harness.commands``."""
+    return commands.seeds_command(args)
 
 
 def add_explain_parser(subparsers):
@@ -220,7 +218,7 @@ def build_parser():
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for add in (add_data_parser, add_list_parser, add_run_parser, add_compare_parser,
-                add_explain_parser, add_exercise_parser):
+                add_seeds_parser, add_explain_parser, add_exercise_parser):
         add(subparsers)
     return parser
 
