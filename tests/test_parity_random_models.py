@@ -88,11 +88,46 @@ def _simple(draw, kind, units):
     return ("Dropout", {"rate": 0.0})  # rate 0: the two frameworks' random masks would differ
 
 
+# Keras hands an Embedding's gradient to the optimizer as one row per occurrence of an id; its
+# Adam, RMSprop, Adagrad, Adadelta and clipnorm square those rows before adding repeats. tinynet
+# adds repeats first (the dense gradient), so the batches give every id at most once.
+VOCAB = 64  # at least the largest batch (8) times the longest sequence (6)
+
+
+@st.composite
+def _sequence_layers(draw):
+    """Sequences (T, D), or ids (T,) through an Embedding, then one or two of SimpleRNN, LSTM
+    and GRU, the last returning its final state: (input shape, layers, units). Activations stay
+    smooth (ambiguity() tracks no kink inside a recurrence) and never linear: a linear RNN's
+    bias shifts every sample alike, so a training-mode BatchNormalization above would zero it."""
+    steps, layers = draw(st.integers(1, 6)), []
+    if draw(st.booleans()):
+        shape = (steps,)
+        layers.append(("Embedding", {"input_dim": VOCAB, "output_dim": draw(st.integers(1, 4))}))
+    else:
+        shape = (steps, draw(st.integers(1, 4)))
+    count = draw(st.integers(1, 2))
+    for i in range(count):
+        kind = draw(st.sampled_from(["SimpleRNN", "LSTM", "GRU"]))
+        units = draw(st.integers(1, 4))
+        kwargs = {"units": units, "activation": draw(st.sampled_from(["tanh", "sigmoid"])),
+                  "use_bias": draw(st.booleans()), "go_backwards": draw(st.booleans()),
+                  "return_sequences": i < count - 1}
+        if kind != "SimpleRNN":
+            kwargs["recurrent_activation"] = draw(st.sampled_from(["sigmoid", "tanh"]))
+        if kind == "GRU":
+            kwargs["reset_after"] = draw(st.booleans())
+        layers.append((kind, kwargs))
+    return shape, layers, units
+
+
 @st.composite
 def stacks(draw):
     """``(input_shape, layers, loss)``: a random stack ending in a head that suits ``loss``."""
     layers = []
-    if draw(st.booleans()):
+    if draw(st.integers(0, 3)) == 0:  # a quarter of the stacks read sequences
+        shape, layers, units = draw(_sequence_layers())
+    elif draw(st.booleans()):
         shape = (draw(st.integers(1, 12)), draw(st.integers(1, 12)), draw(st.integers(1, 3)))
         layers, out = draw(_image_layers(shape))
         layers.append(("Flatten", {}))
@@ -142,6 +177,9 @@ def optimizer_configs(draw):
     else:
         config |= {"beta_1": draw(unit), "beta_2": draw(st.floats(0.9, 0.9999)),
                    "epsilon": draw(eps), "amsgrad": draw(st.booleans())}
+    clip = draw(st.sampled_from([None, None, "clipnorm", "global_clipnorm", "clipvalue"]))
+    if clip is not None:
+        config[clip] = draw(st.sampled_from([0.01, 0.1, 1.0]))
     return {"class_name": name, "config": config}
 
 
@@ -167,6 +205,8 @@ def build(shape, layers, loss, optimizer="sgd", seed=0):
 def batch(model, loss, size, rng):
     """Inputs ~ N(0, 1) and targets in the form ``loss`` takes (labels for the sparse one)."""
     x = rng.normal(size=(size, *model.input_shape)).astype(np.float32)
+    if isinstance(model.layers[0], tl.Embedding):  # ids, each at most once (see VOCAB)
+        x = rng.permutation(VOCAB)[:x.size].reshape(x.shape)
     classes = model.output_shape[-1]
     if loss == "sparse_categorical_crossentropy":
         return x, rng.integers(0, classes, size)
@@ -212,7 +252,8 @@ def keras_loss_and_grads(tf, km, x, y):
     with tf.GradientTape() as tape:
         y_pred = km(x, training=True)
         loss = km.compute_loss(x, y, y_pred)
-    return float(loss), [g.numpy() for g in tape.gradient(loss, km.trainable_variables)]
+    grads = tape.gradient(loss, km.trainable_variables)  # Embedding's: IndexedSlices
+    return float(loss), [tf.convert_to_tensor(g).numpy() for g in grads]
 
 
 def weight_names(model):
