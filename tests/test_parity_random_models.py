@@ -10,7 +10,13 @@ import tinynet
 from tinynet import initializers, optimizers
 from tinynet import layers as tl
 
-ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "softmax"]
+ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "gelu",
+               "softplus", "silu", "hard_sigmoid", "softmax"]  # softmax last: see _activations
+# where an activation's slope jumps (elu's does not: its slopes meet at 1)
+KINKS = {"relu": (0.0,), "leaky_relu": (0.0,), "selu": (0.0,), "hard_sigmoid": (-3.0, 3.0)}
+REGULARIZERS = [None, None, None, {"class_name": "L2", "config": {"l2": 0.01}},
+                {"class_name": "L1", "config": {"l1": 0.01}},
+                {"class_name": "L1L2", "config": {"l1": 0.01, "l2": 0.02}}]
 LOSSES = ["categorical_crossentropy", "sparse_categorical_crossentropy",
           "binary_crossentropy", "mean_squared_error"]
 HEADS = {"categorical_crossentropy": "softmax", "sparse_categorical_crossentropy": "softmax",
@@ -37,13 +43,14 @@ def keras():
 # -- the strategy: a plain description of a stack, so hypothesis prints it on failure -----------
 @st.composite
 def _image_layers(draw, shape):
-    """Conv2D, MaxPooling2D, Activation, Dropout(0) and Dense on images: (layers, out shape)."""
+    """Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization, Activation, Dropout(0) and
+    Dense on images: (layers, out shape)."""
     layers = []
     for _ in range(draw(st.integers(0, 4))):
-        kind = draw(st.sampled_from(["Conv2D", "Conv2D", "MaxPooling2D", "Activation",
-                                     "Dropout", "Dense"]))
+        kind = draw(st.sampled_from(["Conv2D", "Conv2D", "MaxPooling2D", "AveragePooling2D",
+                                     "BatchNormalization", "Activation", "Dropout", "Dense"]))
         h, w, c = shape
-        if kind in ("Conv2D", "MaxPooling2D"):
+        if kind in ("Conv2D", "MaxPooling2D", "AveragePooling2D"):
             most = 5 if kind == "Conv2D" else 3
             window = (draw(st.integers(1, most)), draw(st.integers(1, most)))
             padding = draw(st.sampled_from(["valid", "same"]))
@@ -55,12 +62,13 @@ def _image_layers(draw, shape):
                 act = draw(_activations(filters))
                 layers.append(("Conv2D", {"filters": filters, "kernel_size": window,
                                           "strides": strides, "padding": padding,
-                                          "activation": act, "use_bias": draw(st.booleans())}))
+                                          "activation": act, "use_bias": draw(st.booleans()),
+                                          **draw(_weighted_options())}))
             else:
                 strides = draw(st.one_of(st.none(), st.tuples(st.integers(1, 3),
                                                               st.integers(1, 3))))
-                layers.append(("MaxPooling2D", {"pool_size": window, "strides": strides,
-                                                "padding": padding}))
+                layers.append((kind, {"pool_size": window, "strides": strides,
+                                      "padding": padding}))
                 filters, strides = c, strides or window
             if padding == "same":
                 h, w = -(-h // strides[0]), -(-w // strides[1])
@@ -69,8 +77,11 @@ def _image_layers(draw, shape):
             shape = (h, w, filters)
         elif kind == "Dense":  # acts on the channel axis, like a 1×1 convolution
             units = draw(st.integers(1, 4))
-            layers.append(("Dense", {"units": units, "activation": draw(_activations(units))}))
+            layers.append(("Dense", {"units": units, "activation": draw(_activations(units)),
+                                     **draw(_weighted_options())}))
             shape = (h, w, units)
+        elif kind == "BatchNormalization":
+            layers.append(draw(_batch_normalization(_trains_weights(layers))))
         else:
             layers.append(_simple(draw, kind, c))
     return layers, shape
@@ -80,6 +91,36 @@ def _activations(units):
     """Any activation; softmax only over more than one unit (over one it is the constant 1,
     whose gradient is 0 in exact arithmetic and rounding noise in float32)."""
     return st.sampled_from(ACTIVATIONS if units > 1 else ACTIVATIONS[:-1])
+
+
+@st.composite
+def _weighted_options(draw):
+    """A weighted layer's extras, mostly none: regularizers, and now and then frozen."""
+    options = {key: r for key in ("kernel_regularizer", "bias_regularizer")
+               if (r := draw(st.sampled_from(REGULARIZERS))) is not None}
+    return options | ({"trainable": False} if draw(st.integers(0, 5)) == 0 else {})
+
+
+def _trains_weights(layers):
+    """Whether any layer of ``layers`` has weights the optimizer trains."""
+    return any(kwargs.get("trainable", True) and (
+        kind in ("Conv2D", "Dense", *RECURRENT) or kind == "BatchNormalization"
+        and (kwargs["center"] or kwargs["scale"])) for kind, kwargs in layers)
+
+
+@st.composite
+def _batch_normalization(draw, weights_below):
+    """A BN; in training mode only where no trained weight lies below it. Training-mode BN
+    removes every per-channel shift coming from below, so the gradient of a bias beneath it
+    (through linear layers, or a ReLU whose inputs are all positive) is exactly 0: both
+    frameworks return float32 rounding noise, which adaptive optimizers turn into full steps.
+    tests/test_batchnorm_parity.py covers Conv → BN and Dense → BN in float64 instead."""
+    frozen = weights_below or draw(st.integers(0, 4)) == 0
+    # epsilon stays ≥ 1e-3 in these float32 stacks: 1/√(σ² + ε) multiplies rounding noise
+    return ("BatchNormalization", {"momentum": draw(st.sampled_from([0.99, 0.9, 0.5])),
+                                   "epsilon": draw(st.sampled_from([1e-3, 0.1])),
+                                   "center": draw(st.booleans()), "scale": draw(st.booleans()),
+                                   **({"trainable": False} if frozen else {})})
 
 
 def _simple(draw, kind, units):
@@ -92,6 +133,7 @@ def _simple(draw, kind, units):
 # Adam, RMSprop, Adagrad, Adadelta and clipnorm square those rows before adding repeats. tinynet
 # adds repeats first (the dense gradient), so the batches give every id at most once.
 VOCAB = 64  # at least the largest batch (8) times the longest sequence (6)
+RECURRENT = ("Embedding", "SimpleRNN", "LSTM", "GRU")  # weighted, for _trains_weights
 
 
 @st.composite
@@ -130,16 +172,24 @@ def stacks(draw):
     elif draw(st.booleans()):
         shape = (draw(st.integers(1, 12)), draw(st.integers(1, 12)), draw(st.integers(1, 3)))
         layers, out = draw(_image_layers(shape))
-        layers.append(("Flatten", {}))
-        units = int(np.prod(out))
+        if draw(st.booleans()):
+            layers.append(("Flatten", {}))
+            units = int(np.prod(out))
+        else:
+            layers.append(("GlobalAveragePooling2D", {}))
+            units = out[-1]
     else:
         shape = (draw(st.integers(1, 10)),)
         units = shape[0]
     for _ in range(draw(st.integers(0, 2))):
-        kind = draw(st.sampled_from(["Dense", "Dense", "Activation", "Dropout"]))
+        kind = draw(st.sampled_from(["Dense", "Dense", "Activation", "Dropout",
+                                     "BatchNormalization"]))
         if kind == "Dense":
             units = draw(st.integers(1, 8))
-            layers.append(("Dense", {"units": units, "activation": draw(_activations(units))}))
+            layers.append(("Dense", {"units": units, "activation": draw(_activations(units)),
+                                     **draw(_weighted_options())}))
+        elif kind == "BatchNormalization":
+            layers.append(draw(_batch_normalization(_trains_weights(layers))))
         else:
             layers.append(_simple(draw, kind, units))
     loss = draw(st.sampled_from(LOSSES))
@@ -198,6 +248,9 @@ def build(shape, layers, loss, optimizer="sgd", seed=0):
                 w[...] = rng.uniform(-limit, limit, w.shape)
             else:
                 w[...] = rng.normal(0, 0.5, w.shape)
+        for key, w in layer.state.items():  # BN's moving statistics, away from 0 and 1
+            w[...] = rng.uniform(0.5, 2.0, w.shape) if key == "moving_variance" else rng.normal(
+                0, 0.5, w.shape)
     model.compile(optimizer=optimizers.get(optimizer), loss=loss)
     return model
 
@@ -221,8 +274,17 @@ def batch(model, loss, size, rng):
 
 
 def ambiguity(model, x):
-    """The smallest nonzero gap, relative to its layer's scale, of a ReLU input to 0 or of a
-    max-pool winner to its runner-up; ``inf`` if there is none."""
+    """The smallest nonzero gap, relative to its layer's scale, of an activation's input to a
+    kink (ReLU's 0, hard_sigmoid's ±3) or of a max-pool winner to its runner-up; ``inf`` if
+    there is none. The training-mode pass leaves BN's moving statistics as they were."""
+    saved = model.get_weights()
+    try:
+        return _ambiguity(model, x)
+    finally:
+        model.set_weights(saved)
+
+
+def _ambiguity(model, x):
     gaps = [np.inf]
     for layer in model.layers:
         if isinstance(layer, tl.MaxPooling2D):
@@ -236,8 +298,9 @@ def ambiguity(model, x):
                 gap = (top[..., -1] - top[..., -2])[np.isfinite(top[..., -2])]
                 gaps.append(_smallest_nonzero(gap, x))
         x = layer.forward(x, training=True)
-        if getattr(getattr(layer, "activation", None), "name", None) == "relu":
-            gaps.append(_smallest_nonzero(np.abs(layer.z), layer.z))
+        kinks = KINKS.get(getattr(getattr(layer, "activation", None), "name", None), ())
+        for kink in kinks:
+            gaps.append(_smallest_nonzero(np.abs(layer.z - kink), layer.z))
     return min(gaps)
 
 
@@ -249,15 +312,19 @@ def _smallest_nonzero(gaps, values):
 
 def keras_loss_and_grads(tf, km, x, y):
     """Keras's training loss (the compiled loss, as ``train_step`` computes it) and gradients."""
+    saved = [v.numpy() for v in km.non_trainable_variables]  # BN's moving statistics
     with tf.GradientTape() as tape:
         y_pred = km(x, training=True)
         loss = km.compute_loss(x, y, y_pred)
-    grads = tape.gradient(loss, km.trainable_variables)  # Embedding's: IndexedSlices
-    return float(loss), [tf.convert_to_tensor(g).numpy() for g in grads]
+    grads = [tf.convert_to_tensor(g).numpy()  # an Embedding's is IndexedSlices
+             for g in tape.gradient(loss, km.trainable_variables)]
+    for v, value in zip(km.non_trainable_variables, saved, strict=True):
+        v.assign(value)  # as before the call: train_on_batch's own step updates them next
+    return float(loss), grads
 
 
 def weight_names(model):
-    return [f"{layer.name}/{key}" for layer in model.layers for key in layer.params]
+    return [f"{layer.name}/{key}" for layer in model.layers for key in layer.weights]
 
 
 def scaled_atol(reference, ulps):
@@ -297,13 +364,24 @@ def test_random_stack_matches_keras(tf, keras, stack, opt, size, seed):
     k_loss, k_grads = keras_loss_and_grads(tf, km, x, y)
     loss = model.train_on_batch(x, y)  # the first step; layer.grads hold its gradients
     assert loss == pytest.approx(k_loss, rel=1e-4, abs=256 * EPS32), "loss value"
-    assert sum(len(layer.grads) for layer in model.layers) == len(k_grads) == len(names)
+    trainable = [layer for layer in model.layers if layer.trainable]
+    assert sum(len(layer.grads) for layer in trainable) == len(k_grads) == len(
+        model.parameters())
+    noise = max((scaled_atol(kg, 256) for kg in k_grads), default=0.0)  # the model's rounding
     k_grads = iter(k_grads)
-    for layer in model.layers:
+    for layer in trainable:
         # The scale is the layer's largest gradient, kernel and bias together: db = Σ dz can
         # cancel to far below its terms (seen: 2e-7 from terms of 1e-3), and dW = xᵀ·dz with
         # x = O(1) shows the size of those terms.
         theirs = {key: next(k_grads) for key in layer.grads}
+        if isinstance(layer, tl.BatchNormalization):
+            # A BN's dγ, dβ can be exactly 0 in truth: x̂ sums to 0, so when what follows
+            # averages exactly BN's N values (GlobalAveragePooling2D of one sample), nothing
+            # depends on γ. Both sides then return rounding noise, which Adam turns into
+            # full-size steps; such examples are rejected, as ambiguous kinks are.
+            for key, g in layer.grads.items():
+                either = np.maximum(np.abs(g), np.abs(theirs[key]))
+                assume(not np.any((either > 0) & (either <= noise)))
         atol = max((scaled_atol(kg, 256) for kg in theirs.values()), default=0.0)
         for key, g in layer.grads.items():
             np.testing.assert_allclose(g, theirs[key], rtol=1e-4, atol=atol,
