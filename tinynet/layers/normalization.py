@@ -14,9 +14,9 @@ Substituting dσ² and dμ into dx, and (x − μ)·s = x̂, gives the form ``ba
     dx = s · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ · x̂))
 
 ``backward_steps`` is the step-by-step form above; the tests hold the two equal. Why a test with
-an all-ones upstream gradient (L = Σ y) is blind: x̂ sums to 0 over the N values for every input,
-so Σ y = N·β does not depend on x and the true dx (and dγ) is exactly 0; with dx̂ constant, both
-mean terms above cancel it, so any error in the dσ² term or in dγ still compares 0 with 0.
+an all-ones upstream gradient (L = Σ y) is blind: x̂ sums to 0 over the N values whatever x is,
+so Σ y = N·β does not depend on x and the true dx (and dγ = Σ x̂) is exactly 0; with dx̂ constant
+the dσ² term vanishes as well, so a backward that leaves it out still returns 0 and passes.
 """
 
 import numpy as np
