@@ -188,3 +188,36 @@ def test_set_weights_refuses_nan_and_complex_and_changes_nothing(bad, error, mat
     with pytest.raises(error, match=match):
         model.layers[-1].set_weights(new[-2:])
     np.testing.assert_array_equal(before[-2], model.layers[-1].get_weights()[0])
+
+
+# -- more of the same classes: missing targets, containers, flags, paths, float32 overflow -----
+@pytest.mark.parametrize("call", [
+    lambda m: m.fit(X, None, verbose=0),
+    lambda m: m.evaluate(X, None, verbose=0),
+    lambda m: m.train_on_batch(X, None),
+    lambda m: m.fit(X, Y, validation_data=(X, None), verbose=0),
+])
+def test_missing_targets_are_named(call):
+    refused_untouched(mlp(), call, ValueError, "y is None; pass the targets")
+
+
+@pytest.mark.parametrize(("make", "match"), [
+    (lambda: EarlyStopping(monitor=3), "monitor must be the name"),
+    (lambda: EarlyStopping(patience=-1), "patience must be an int >= 0"),
+    (lambda: EarlyStopping(patience=1.5), "patience must be an int >= 0"),
+    (lambda: EarlyStopping(min_delta="0.1"), "min_delta must be a finite number"),
+    (lambda: L.Dense(2, use_bias="no"), "use_bias must be True or False"),
+    (lambda: L.Conv2D(2, 3, use_bias=None), "use_bias must be True or False"),
+    (lambda: mlp().set_weights(np.zeros(4)), "set_weights must be a list"),
+    (lambda: mlp().save(123), "file path must be a str or a pathlib.Path"),
+    (lambda: tinynet.load_model(None), "file path must be a str or a pathlib.Path"),
+])
+def test_arguments_of_the_wrong_kind_name_the_fix(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_finite_float64_targets_beyond_float32_are_called_an_overflow():
+    model = mlp(loss="mse")
+    refused_untouched(model, lambda m: m.fit(X, np.full((8, 3), 1e39), verbose=0), ValueError,
+                      "y has 24 values beyond float32's range")

@@ -5,6 +5,8 @@ import warnings
 
 import numpy as np
 
+from tinynet import validation
+
 
 class TrainingStopped(RuntimeWarning):
     """``fit`` stopped early because the loss became NaN or infinite."""
@@ -67,6 +69,13 @@ class EarlyStopping(Callback):
                  restore_best_weights=False):
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}.")
+        if not isinstance(monitor, str):
+            raise validation.ArgumentError(f"EarlyStopping: monitor must be the name of a logged "
+                                           f"value, e.g. 'val_loss', got {monitor!r}.")
+        patience = validation.check_int(patience, "EarlyStopping: patience", minimum=0,
+                                        example="patience=3")
+        min_delta = validation.check_number(min_delta, "EarlyStopping: min_delta",
+                                            example="min_delta=0.001")
         if mode == "auto":
             mode = "max" if "acc" in monitor else "min"
         self.monitor, self.patience, self.mode = monitor, patience, mode

@@ -7,6 +7,8 @@ targets ready for the loss, or raises a ``ValueError`` that says what to fix.
 
 import numpy as np
 
+from tinynet import validation
+
 
 def check_targets(loss, y_true, y_pred_shape, dtype="float32"):
     """``y_true`` checked against the full output shape for ``loss`` and converted."""
@@ -41,7 +43,10 @@ def _same_shape(y, shape, loss):
 
 def values(loss, y_true, shape, dtype):
     """Any finite numbers shaped like the output (mean squared error)."""
-    return _same_shape(_numbers(y_true, loss), shape, loss).astype(dtype)
+    y = _numbers(y_true, loss)
+    with np.errstate(over="ignore"):  # a finite target beyond float32 says so, below
+        cast = _same_shape(y, shape, loss).astype(dtype)
+    return validation.check_finite(cast, "y", loss, original=y)
 
 
 def binary(loss, y_true, shape, dtype):

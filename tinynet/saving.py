@@ -15,6 +15,8 @@ import zipfile
 
 import numpy as np
 
+from tinynet import validation
+
 FORMAT, VERSION = "tinynet.Sequential", 1
 WEIGHT = re.compile(r"weight_\d+")  # weight_000, weight_001, ... weight_1000: numeric order
 
@@ -44,7 +46,7 @@ def save_model(model, filepath, include_optimizer=True):
     if include_optimizer and model.optimizer is not None:
         arrays.update({f"optimizer/{k}": np.asarray(v)
                        for k, v in model.optimizer.get_state().items()})
-    target = os.path.realpath(os.fspath(filepath))
+    target = os.path.realpath(validation.check_path(filepath, "save"))
     folder = os.path.dirname(target)
     mode = _mode_for(target)
     try:
@@ -93,7 +95,7 @@ class ModelFile:
     """
 
     def __init__(self, filepath):
-        self.path = os.fspath(filepath)
+        self.path = validation.check_path(filepath, "load_model")
         if not os.path.exists(self.path):
             raise FileNotFoundError(f"{self.path}: no such file. Check the path (saved models "
                                     "are written by model.save('name.npz')).")

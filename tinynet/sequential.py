@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tinynet import regularizers, saving, utils
+from tinynet import regularizers, saving, utils, validation
 from tinynet.layers.base import Input, Layer
 from tinynet.trainer import Trainer
 
@@ -130,7 +130,7 @@ class Sequential(Trainer):
 
     def __call__(self, x, training=False):
         """The output for ``x``, with the same input checks as ``predict`` (one batch)."""
-        x, _ = self._check_data(x, None, f"{self.name}(x)")
+        x, _ = self._check_data(x, None, f"{self.name}(x)", inputs_only=True)
         return self._forward(x, training=training)
 
     # -- weights and description ----------------------------------------------------------
@@ -139,7 +139,8 @@ class Sequential(Trainer):
 
     def set_weights(self, weights):
         """Assign weights in Keras order: each layer's ``[kernel, bias]``, layer by layer."""
-        weights = list(weights)
+        weights = validation.check_list(weights, f"{self.name}: set_weights",
+                                        "model.set_weights(other.get_weights())")
         expected = sum(len(layer.weights) for layer in self.layers)
         if len(weights) != expected:
             raise ValueError(

@@ -47,13 +47,13 @@ class Trainer:
                 f"{self.name}: call compile(optimizer=..., loss=...) before {what}()."
             )
 
-    def _check_data(self, x, y, where):
+    def _check_data(self, x, y, where, inputs_only=False):
         if not self.layers:
             raise ValueError(f"{self.name}: the model has no layers; add() some first.")
         x = validation.check_x(x, self.input_shape, self.input_dtype, where)
         if not self.built:
             self.build(x.shape[1:])
-        if y is None:
+        if inputs_only:
             return x, None
         y = validation.check_xy(x, y, where)
         y = self.loss.validate(y, (len(x), *self.output_shape), dtype=self.dtype)
@@ -225,7 +225,7 @@ class Trainer:
         """Outputs for ``x`` in inference mode (dropout off), batch by batch."""
         batch_size = validation.check_batch_size(batch_size, "predict")
         validation.check_verbose(verbose, "predict")
-        x, _ = self._check_data(x, None, "predict")
+        x, _ = self._check_data(x, None, "predict", inputs_only=True)
         steps = -(-len(x) // batch_size)
         show = verbose == 1 or (verbose == "auto" and steps > 1)
         out = [self._passes(x[i * batch_size:(i + 1) * batch_size], None, training=False)[1]

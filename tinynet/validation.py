@@ -4,6 +4,7 @@ Every message says what was wrong and how to fix it; nothing here changes a weig
 """
 
 import numbers
+import os
 
 import numpy as np
 
@@ -56,6 +57,21 @@ def check_number(value, what, low=None, high=None, example=None, high_open=False
         interval = f"[{low}, {high}{')' if high_open else ']'}"
         raise ValueError(f"{what} must be in {interval}, got {value}.{fix}")
     return value
+
+
+def check_bool(value, what):
+    """``value`` as a bool; a string such as ``'no'`` would otherwise count as True."""
+    if not isinstance(value, bool | np.bool_):
+        raise ArgumentError(f"{what} must be True or False, got {value!r}.")
+    return bool(value)
+
+
+def check_path(path, what):
+    """A file path as a ``str``: a ``str`` or an ``os.PathLike`` such as ``pathlib.Path``."""
+    if not isinstance(path, str | os.PathLike):
+        raise ArgumentError(f"{what}: the file path must be a str or a pathlib.Path, got "
+                            f"{path!r} (a {type(path).__name__}).")
+    return os.fspath(path)
 
 
 def check_shape(shape, what):
@@ -145,6 +161,8 @@ def check_x(x, input_shape, dtype, where):
 
 def check_xy(x, y, where):
     """``y`` as an array with as many samples as ``x``."""
+    if y is None:
+        raise ValueError(f"{where}: y is None; pass the targets too, e.g. fit(x, y).")
     y = as_array(y, "y", where)
     if y.ndim == 0 or len(y) != len(x):
         raise ValueError(

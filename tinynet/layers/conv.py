@@ -96,7 +96,7 @@ class Conv2D(ActivatedLayer):
         self.strides = utils.pair(strides, "strides", self.name)
         self.padding = check_padding(padding, self.name)
         self.activation = activations.get(activation)
-        self.use_bias = use_bias
+        self.use_bias = validation.check_bool(use_bias, f"{self.name}: use_bias")
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         regularizers.attach(self, kernel=kernel_regularizer, bias=bias_regularizer)

@@ -26,7 +26,7 @@ class Dense(ActivatedLayer):
         super().__init__(**kwargs)
         self.units = validation.check_positive_int(units, f"{self.name}: units", "Dense(64)")
         self.activation = activations.get(activation)
-        self.use_bias = use_bias
+        self.use_bias = validation.check_bool(use_bias, f"{self.name}: use_bias")
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         regularizers.attach(self, kernel=kernel_regularizer, bias=bias_regularizer)
