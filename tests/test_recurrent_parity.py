@@ -240,17 +240,17 @@ def test_to_keras_and_back_give_the_same_predictions():
     assert back.optimizer.iterations == 1
 
 
-@pytest.mark.parametrize("option, make", [
-    ("dropout", lambda: keras.layers.LSTM(3, dropout=0.2)),
-    ("recurrent_dropout", lambda: keras.layers.GRU(3, recurrent_dropout=0.1)),
-    ("stateful", lambda: keras.layers.SimpleRNN(3, stateful=True)),
-    ("recurrent_activation", lambda: keras.layers.LSTM(3, recurrent_activation="exponential")),
+@pytest.mark.parametrize("named, make", [
+    ("uses dropout=0.2", lambda: keras.layers.LSTM(3, dropout=0.2)),
+    ("uses recurrent_dropout=0.1", lambda: keras.layers.GRU(3, recurrent_dropout=0.1)),
+    ("uses stateful=True", lambda: keras.layers.SimpleRNN(3, stateful=True)),
+    ("exponential", lambda: keras.layers.LSTM(3, recurrent_activation="exponential")),
 ])
-def test_from_keras_refuses_unimplemented_recurrent_options_by_name(option, make):
+def test_from_keras_refuses_unimplemented_recurrent_options_by_name(named, make):
     from tinynet.tools.interop import from_keras
 
     km = keras.Sequential([keras.Input(batch_shape=(4, 5, 2)), make()])  # stateful: fixed batch
-    with pytest.raises(ValueError, match=f"uses {option}="):
+    with pytest.raises(ValueError, match=named):
         from_keras(km)
 
 
