@@ -143,8 +143,10 @@ def decision_boundaries(panels, png, title, caption):
         ax.set_ylabel("input x₂")
         ax.set_aspect("equal")
         if weights is None:
-            ax.set_title(f"{label}: {verdict}")
+            ax.set_title(label, fontsize=10)
             ax.text(0.5, 0.5, verdict, ha="center", va="center", transform=ax.transAxes)
+            ax.set_xticks([])
+            ax.set_yticks([])
             continue
         w1, b1, w2, b2 = (np.asarray(w, dtype=float) for w in weights)
         out = (np.maximum(plane @ w1 + b1, 0) @ w2 + b2).reshape(gx.shape)
@@ -160,7 +162,8 @@ def decision_boundaries(panels, png, title, caption):
         ax.set_ylim(-0.5, 1.5)
         ax.set_title(f"{label}, seed {seed}: {verdict}", fontsize=10)
         ax.legend(loc="upper right", fontsize=7)
-    fig.colorbar(image, ax=axes, shrink=0.7, label="network output (black line: 0.5)")
+    fig.colorbar(image, ax=axes, shrink=0.7 if rows == 1 else 0.35,
+                 label="network output (black line: 0.5)")
     return save(fig, png, title, caption, tight=False)
 
 

@@ -35,10 +35,9 @@ def write(path, command, seed, rows, confused, lockstep, figures):
     for name, pngs in figures.items():
         if not pngs:
             continue
-        lines += ["", f"## {name}", ""]
-        for png in pngs:
-            png = Path(png)
+        lines += ["", f"## {name}"]
+        for png in map(Path, pngs):
             relative = Path(os.path.relpath(png, path.parent)).as_posix()
-            lines += [f"![{png.stem.replace('_', ' ')}]({relative})", ""]
+            lines += ["", f"![{png.stem.replace('_', ' ')}]({relative})"]
     path.write_text("\n".join(lines).rstrip() + "\n")
     return path
