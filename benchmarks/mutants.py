@@ -104,6 +104,12 @@ MUTANTS = [
            "        return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)",
            "        return (1 / (1 + np.exp(-z))).astype(z.dtype, copy=False)",
            ("tests/test_activation_extremes.py",)),
+    Mutant("softplus_naive_log1p_exp", "activations",
+           "softplus as log(1 + exp(z)), inf for large z (rushter/MLAlgorithms#30)",
+           "tinynet/activations.py",
+           "return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))",
+           "return np.log1p(np.exp(z))",
+           ("tests/test_activation_extremes.py",)),
     # -- losses ---------------------------------------------------------------------------
     Mutant("sparse_ce_gradient_missing_1_over_n", "losses",
            "softmax cross-entropy's gradient not divided by the batch size "
