@@ -4,6 +4,8 @@
 # Nothing is approximated: a Keras layer, option, loss or metric that tinynet does not
 # implement exactly is refused with an error that names it.
 
+import numpy as np
+
 from tinynet import layers as tl
 from tinynet import optimizers, regularizers
 from tinynet.sequential import Sequential
@@ -201,7 +203,10 @@ def _regularizer(layer, option, config):
     if (not isinstance(config, dict) or config.get("module") != "keras.regularizers"
             or config.get("class_name") not in regularizers.CLASSES):
         _unsupported(layer, option, config)
-    return regularizers.get({"class_name": config["class_name"], "config": config["config"]})
+    # Keras's L1 keeps its factor as a float32 tensor, so its config says 0.009999999776 for
+    # 0.01. Both frameworks apply the float32 value, so read back its shortest decimal.
+    factors = {key: float(str(np.float32(v))) for key, v in config["config"].items()}
+    return regularizers.get({"class_name": config["class_name"], "config": factors})
 
 
 def from_keras(keras_model, compile=True):
