@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tinynet import initializers
+from tinynet import initializers, regularizers
 from tinynet.layers.base import Layer
 
 
@@ -25,7 +25,7 @@ class Embedding(Layer):
     input_dtype = np.dtype("int64")  # what Sequential feeds this layer when it comes first
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="random_uniform",
-                 mask_zero=False, **kwargs):
+                 embeddings_regularizer=None, mask_zero=False, **kwargs):
         super().__init__(**kwargs)
         for what, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
@@ -36,6 +36,7 @@ class Embedding(Layer):
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers.get(
             "random_uniform" if embeddings_initializer == "uniform" else embeddings_initializer)
+        regularizers.attach(self, embeddings=embeddings_regularizer)
 
     def build(self, input_shape):
         self.params["embeddings"] = initializers.initialize(
@@ -80,4 +81,4 @@ class Embedding(Layer):
 
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim,
-                "output_dim": self.output_dim}
+                "output_dim": self.output_dim, **regularizers.get_config(self, "embeddings")}

@@ -12,7 +12,7 @@ Backward is backprop through time (BPTT): one loop over ``t`` in reverse in each
 
 import numpy as np
 
-from tinynet import activations, initializers
+from tinynet import activations, initializers, regularizers
 from tinynet.layers.base import Layer
 
 # Keras options that change the computation and that tinynet does not implement
@@ -43,6 +43,8 @@ class RNN(Layer):
         kernel_initializer: initializer for ``kernel`` (``glorot_uniform``).
         recurrent_initializer: initializer for ``recurrent_kernel`` (``orthogonal``).
         bias_initializer: initializer for ``bias`` (``zeros``).
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: penalties on ``kernel``,
+            ``recurrent_kernel`` and ``bias`` added to the loss (``'l2'``, ``L2(1e-4)``...).
         return_sequences: return every step's ``h``, shape ``(N, T, units)``, instead of the
             last one, shape ``(N, units)``.
         go_backwards: read the sequence from ``t = T−1`` down to 0; with ``return_sequences``
@@ -56,7 +58,8 @@ class RNN(Layer):
 
     def __init__(self, units, activation="tanh", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", return_sequences=False, go_backwards=False, **kwargs):
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, return_sequences=False, go_backwards=False, **kwargs):
         options = {k: kwargs.pop(k) for k in list(kwargs) if k in UNSUPPORTED}
         super().__init__(**kwargs)
         refuse_unsupported(self, options)
@@ -70,6 +73,8 @@ class RNN(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.return_sequences = bool(return_sequences)
         self.go_backwards = bool(go_backwards)
+        regularizers.attach(self, kernel=kernel_regularizer, recurrent_kernel=recurrent_regularizer,
+                            bias=bias_regularizer)
 
     def bias_shape(self):
         return (self.gates * self.units,)
@@ -146,6 +151,11 @@ class RNN(Layer):
         return dxs[:, ::-1] if self.go_backwards else dxs
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units,
-                "activation": self.activation.name, "use_bias": self.use_bias,
-                "return_sequences": self.return_sequences, "go_backwards": self.go_backwards}
+        config = {**super().get_config(), "units": self.units,
+                  "activation": self.activation.name, "use_bias": self.use_bias,
+                  "return_sequences": self.return_sequences, "go_backwards": self.go_backwards,
+                  **regularizers.get_config(self, "kernel", "bias")}
+        if "recurrent_kernel" in self.regularizers:  # Keras names it recurrent_regularizer
+            config["recurrent_regularizer"] = regularizers.serialize(
+                self.regularizers["recurrent_kernel"])
+        return config

@@ -39,6 +39,7 @@ OFF = {"data_format": "channels_last", "dilation_rate": (1, 1), "groups": 1,
        "synchronized": False, "renorm": False}
 # Recurrent layers and Embedding: what tinynet reads has the same name on both sides. Their
 # dropout, state and masking options are implemented only switched off (OFF); seed feeds dropout.
+RECURRENT_REGULARIZED = (*REGULARIZED, "recurrent_regularizer")
 SEQUENCE_LAYERS = {
     "SimpleRNN": ("units", "activation", "use_bias", "return_sequences", "go_backwards"),
     "LSTM": ("units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias",
@@ -47,7 +48,9 @@ SEQUENCE_LAYERS = {
             "return_sequences", "go_backwards"),
     "Embedding": ("input_dim", "output_dim"),
 }
-READS.update(SEQUENCE_LAYERS)
+SEQUENCE_REGULARIZED = {"SimpleRNN": RECURRENT_REGULARIZED, "LSTM": RECURRENT_REGULARIZED,
+                        "GRU": RECURRENT_REGULARIZED, "Embedding": ("embeddings_regularizer",)}
+READS.update({kind: (*args, *SEQUENCE_REGULARIZED[kind]) for kind, args in SEQUENCE_LAYERS.items()})
 INERT += ("recurrent_initializer", "embeddings_initializer", "seed")
 OFF.update({"dropout": 0.0, "recurrent_dropout": 0.0, "stateful": False, "return_state": False,
             "unroll": False, "zero_output_for_mask": False, "mask_zero": False})
@@ -67,9 +70,11 @@ def _keras_layer(keras, layer):
     c = layer.get_config()
     common = {"name": c["name"], "dtype": c["dtype"], "trainable": layer.trainable}
     kind = type(layer).__name__
-    penalties = {key: keras.regularizers.get(c.get(key)) for key in REGULARIZED}
+    penalties = {key: keras.regularizers.get(c.get(key))
+                 for key in SEQUENCE_REGULARIZED.get(kind, REGULARIZED)}
     if kind in SEQUENCE_LAYERS:
-        return getattr(keras.layers, kind)(**{k: c[k] for k in SEQUENCE_LAYERS[kind]}, **common)
+        return getattr(keras.layers, kind)(**{k: c[k] for k in SEQUENCE_LAYERS[kind]},
+                                           **penalties, **common)
     if kind == "Dense":
         return keras.layers.Dense(c["units"], activation=c["activation"],
                                   use_bias=c["use_bias"], **penalties, **common)
@@ -172,11 +177,13 @@ def _tinynet_layer(layer):
     _check(layer, kind, c)
     keras_builtins.check_layer(_keras(), layer)  # Keras's own class and activations, by identity
     common = {"name": layer.name, "dtype": _dtype(layer, c), "trainable": layer.trainable}
-    penalties = {key: _regularizer(layer, key, c.get(key)) for key in REGULARIZED}
+    penalties = {key: _regularizer(layer, key, c.get(key))
+                 for key in SEQUENCE_REGULARIZED.get(kind, REGULARIZED)}
     if kind in SEQUENCE_LAYERS:
         if c.get("recurrent_activation", "sigmoid") not in ACTIVATIONS:
             _unsupported(layer, "recurrent_activation", c["recurrent_activation"])
-        return getattr(tl, kind)(**{k: c[k] for k in SEQUENCE_LAYERS[kind]}, **common)
+        return getattr(tl, kind)(**{k: c[k] for k in SEQUENCE_LAYERS[kind]}, **penalties,
+                                 **common)
     if kind == "Dense":
         return tl.Dense(c["units"], activation=c["activation"], use_bias=c["use_bias"],
                         **penalties, **common)
