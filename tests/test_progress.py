@@ -104,7 +104,7 @@ def test_fit_bar_counts_tenths_of_epochs_once_steps_are_known():
     for step in range(1, 4):
         bar.step(step)
     bar.end_epoch()
-    assert bar.bar.n == 1 and "{n:.1f}" in bar.bar.bar_format
+    assert bar.bar.n == 1 and "{n:.2f}" in bar.bar.bar_format  # hundredths for two epochs
     bar.close()
 
 

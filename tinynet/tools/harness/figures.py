@@ -36,8 +36,10 @@ def digit(image, probabilities, label, index, png, caption):
                     f"(p = {p.max():.4f})")
     right.set_xticks(classes)
     right.set_xlabel("digit class")
-    right.set_ylabel("softmax probability")
-    right.set_ylim(0, 1.05)
+    right.set_ylabel("softmax probability (log scale)")
+    right.set_yscale("log")  # a confident 0.9999 would hide the other nine on a linear axis
+    smallest = min(float(np.min(p)) for p in probabilities.values())
+    right.set_ylim(max(smallest / 2, 1e-12), 2)
     right.legend()
     right.set_title("softmax output" + (" of each framework" if len(probabilities) > 1 else ""))
     title = f"Test image {index} (label {label}): " + ", ".join(said)

@@ -3,10 +3,11 @@
 Everything goes to stderr so that the table on stdout stays clean to pipe, and ``--quiet``
 turns all of it off. A stage line carries the time since the command started::
 
-    [  0:12] mnist_mlp on keras: reference/mnist_mlp.py, 5 epochs ...
-    keras mnist_mlp  41%|████      | 2.1/5 epochs [00:21<00:29, fit 1/1]
+    [  4:51] compare: mnist_mlp on keras: reference/mnist_mlp.py, 5 epochs ...
+    keras mnist_mlp  41%|████      | 2.1/5 epochs [00:12<00:17]
 
-The bar counts epochs, in tenths when the steps per epoch are known, with tqdm's ETA.
+The bar counts epochs (in tenths, or hundredths for a fit of one or two, once the steps per
+epoch are known), with tqdm's ETA.
 """
 
 import sys
@@ -68,9 +69,8 @@ class FitBar:
                         disable=disable, mininterval=0.5, dynamic_ncols=True,
                         bar_format=self._format(tenths=False))
 
-    @staticmethod
-    def _format(tenths):
-        n = "{n:.1f}" if tenths else "{n:.0f}"
+    def _format(self, tenths):
+        n = "{n:.0f}" if not tenths else "{n:.2f}" if self.epochs * self.fits < 3 else "{n:.1f}"
         return ("{desc} {percentage:3.0f}%|{bar}| " + n
                 + "/{total_fmt} epochs [{elapsed}<{remaining}{postfix}]")
 

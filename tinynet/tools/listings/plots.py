@@ -49,9 +49,11 @@ def save(fig, png, title, caption, tight=True):
     plt = pyplot()
     fig.suptitle(title, fontsize=11)
     fig.text(0.01, 0.01, caption, fontsize=7, color="0.35", ha="left", va="bottom")
+    bottom = ((caption.count("\n") + 1) * 0.14 + 0.06) / fig.get_figheight()
     if tight:
-        inches = (caption.count("\n") + 1) * 0.14 + 0.06
-        fig.tight_layout(rect=(0, inches / fig.get_figheight(), 1, 1))
+        fig.tight_layout(rect=(0, bottom, 1, 1))
+    elif fig.get_layout_engine() is not None:  # constrained layout: leave the caption room
+        fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom / 2))
     fig.savefig(png, metadata={"Title": title, "Description": caption})
     plt.close(fig)
     return png
