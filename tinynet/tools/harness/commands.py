@@ -93,7 +93,8 @@ def compare(args):
          "lockstep": {name: {k: v for k, v in r.items() if k != "losses"}
                       for name, r in locked.items()},
          "figures": figures_list}, indent=1))
-    report.write(out / "report.md", command, args.seed, rows, confused, lock_table, drawn)
+    shown = {name: pngs + own_pngs(results[name]["tinynet"], pngs) for name, pngs in drawn.items()}
+    report.write(out / "report.md", command, args.seed, rows, confused, lock_table, shown)
     print(f"PNGs, compare.json and report.md written to {out}")
     return 0
 
@@ -131,6 +132,14 @@ def compare_one(name, args, out, progress, caption):
                                           for fw in ("tinynet", "keras")},
                                   mine["label"], DIGIT, Path(mine["png"]), caption))
     return pair, pngs
+
+
+def own_pngs(result, drawn):
+    """The PNGs the twin itself wrote (the book's figures), apart from those redrawn here."""
+    pngs = result.get("png") or []
+    pngs = [pngs] if isinstance(pngs, str) else list(pngs)
+    redrawn = {Path(p).resolve() for p in drawn}
+    return [Path(p) for p in pngs if Path(p).is_file() and Path(p).resolve() not in redrawn]
 
 
 def learned(predictions, bits):
