@@ -179,7 +179,7 @@ def test_peak_memory_of_a_cnn_step_stays_bounded():
     """One CNN step at batch 64: chunking keeps the traced peak (im2col, caches) small.
 
     The whole batch at once peaks near 45 MB (its im2col matrices alone are ~10 MB); in chunks
-    of ``CHUNK_BYTES`` on 2 workers it stays near 15 MB.
+    of ``CHUNK_BYTES`` on 2 workers it stays near 20 MB.
     """
     x, y = data((28, 28, 1), 64)
     model = mnist_cnn.build_model()
@@ -192,3 +192,28 @@ def test_peak_memory_of_a_cnn_step_stays_bounded():
     finally:
         tracemalloc.stop()
     assert peak < 25e6
+
+
+def test_blas_runs_one_thread_inside_a_chunked_fit_and_gets_its_threads_back():
+    """The limit is set once for the whole loop (not per step) and undone when fit returns, so a
+    whole-batch model trained later in the process keeps every BLAS thread."""
+    from threadpoolctl import threadpool_info
+
+    from tinynet import callbacks
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    class Watch(callbacks.Callback):
+        def on_batch_end(self, batch, logs=None):
+            self.seen = blas_threads()
+
+    before = blas_threads()
+    x, y = data((28, 28, 1), 64)
+    model = mnist_cnn.build_model()
+    model.workers = 2
+    assert len(parallel.plan(model, 32, True, 2)) > 1
+    watch = Watch()
+    model.fit(x, y, batch_size=32, verbose=0, callbacks=[watch])
+    assert watch.seen == [1] * len(before)
+    assert blas_threads() == before

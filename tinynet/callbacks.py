@@ -17,10 +17,16 @@ warnings.filterwarnings("always", category=TrainingStopped)
 
 
 class Callback:
-    """Hooks called by ``fit``; ``self.model`` is set before training starts."""
+    """Hooks called by ``fit``; ``self.model`` and ``self.params`` (``epochs``, ``steps`` per
+    epoch, ``verbose``, as in Keras) are set before training starts."""
+
+    params = None
 
     def set_model(self, model):
         self.model = model
+
+    def set_params(self, params):
+        self.params = params
 
     def on_train_begin(self, logs=None): ...
     def on_epoch_begin(self, epoch, logs=None): ...

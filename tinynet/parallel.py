@@ -18,6 +18,7 @@ process: NumPy releases the GIL inside ufuncs and BLAS, so the threads truly run
 - Small steps (XOR, a batch of 1) run as one chunk on the calling thread: today's plain path.
 """
 
+import contextlib
 import copy
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -26,17 +27,22 @@ import numpy as np
 
 from tinynet import activations, losses, regularizers
 from tinynet.layers.dropout import Dropout
+from tinynet.layers.rnn import RNN
 
-CHUNK_BYTES = 8 << 20  # activations + im2col per chunk: a quarter of this 2-core machine's L3
-# A chunk does at least this many FLOPs of matrix products, so that its fixed cost (a few dozen
-# Python calls) stays small beside them; a step that can't fill two chunks runs whole (XOR)
-MIN_CHUNK_FLOPS = 30e6
+CHUNK_BYTES = 16 << 20  # activations + im2col per chunk: two workers share a 32 MB L3
+# A chunk does at least this many FLOPs of matrix products per pass over its layers, so that
+# its fixed cost (a few dozen Python calls, holding the GIL) stays small beside them; a step
+# that can't fill two chunks runs whole (XOR). A recurrent layer makes those calls at every
+# time step, so it multiplies the bound by its steps: an LSTM's 28 steps of 16×512 gates are
+# too small to share the GIL, and measured slower on two workers than on one.
+MIN_CHUNK_FLOPS = 100e6  # measured: at 30e6 the MLP's 39-MFLOP chunks ran 1.7× slower on two
+# workers than whole (AVX-512 sgemm does 39 MFLOP in ~0.2 ms, as long as the thread hand-off)
 # Every chunk streams all the weights about five times (forward, dx, dW, the sum of the dWs), so
 # a chunk does at least this many FLOPs per weight byte; 5× more when the weights outgrow the
 # chunk budget and come from RAM (the Dense after Flatten of a 112×112 CNN holds 9 MB)
 FLOPS_PER_WEIGHT_BYTE = 20
 _ACTIVATIONS = tuple(activations.ACTIVATIONS.values())
-_pool, _pool_size, _blas = None, 0, None
+_pool, _pool_size, _blas, _held = None, 0, None, False
 
 
 def resolve_workers(workers):
@@ -57,6 +63,12 @@ def flops_per_sample(model):
         positions = max(int(np.prod(layer.input_shape[:-1])), int(np.prod(layer.output_shape[:-1])))
         total += 2 * positions * sum(w.size for w in layer.params.values())
     return total
+
+
+def passes(model):
+    """How many times a step walks the layers in Python: once, or once per time step of each
+    recurrent layer (its loop runs in Python)."""
+    return 1 + sum(layer.input_shape[0] for layer in model.layers if isinstance(layer, RNN))
 
 
 def bytes_per_sample(model):
@@ -81,7 +93,8 @@ def plan(model, n, training, workers):
     as even as slices of one size allow.
     """
     whole, flops = [slice(0, n)], max(1, 3 * flops_per_sample(model))  # forward, dW, dx
-    if workers == 1 or n < 2 or n * flops < 2 * MIN_CHUNK_FLOPS:
+    min_flops = MIN_CHUNK_FLOPS * passes(model)
+    if workers == 1 or n < 2 or n * flops < 2 * min_flops:
         return whole
     if training and (any(getattr(layer, "mixes_batch", False) for layer in model.layers)
                      or type(model.loss) not in losses.LOSSES.values()):
@@ -89,11 +102,39 @@ def plan(model, n, training, workers):
     weight_bytes = sum(w.nbytes for layer in model.layers for w in layer.params.values())
     ratio = FLOPS_PER_WEIGHT_BYTE * (5 if weight_bytes > CHUNK_BYTES else 1)
     per_chunk = max(1, CHUNK_BYTES // max(1, bytes_per_sample(model)),
-                    -(-ratio * weight_bytes // flops), -(-int(MIN_CHUNK_FLOPS) // flops))
+                    -(-ratio * weight_bytes // flops), -(-int(min_flops) // flops))
     count = -(-n // per_chunk)
     count = min(n, -(-count // workers) * workers)
     size = -(-n // count)
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+@contextlib.contextmanager
+def one_blas_thread(model, batch_size, training):
+    """One BLAS thread per worker for a whole loop of batches that run in chunks.
+
+    Setting the limit once per loop, not per step: switching it every step parks and wakes
+    OpenBLAS's threads each time (measured on the CNN: 6.8 ms a step against 5.7).
+    """
+    global _held
+    chunked = len(plan(model, batch_size, training, resolve_workers(model.workers))) > 1
+    if not chunked or _held:
+        yield
+        return
+    with _controller().limit(limits=1, user_api="blas"):
+        _held = True
+        try:
+            yield
+        finally:
+            _held = False
+
+
+def _controller():
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController
+        _blas = ThreadpoolController()
+    return _blas
 
 
 # -- the replicas ------------------------------------------------------------------------
@@ -175,7 +216,7 @@ def run(model, x, y, chunks, training, workers):
     Returns ``(loss, y_pred)``; ``loss`` is ``None`` without ``y``. In training the summed
     gradients land in the model's layers' ``grads``, as one whole-batch backward leaves them.
     """
-    global _pool, _pool_size, _blas
+    global _pool, _pool_size
     n, workers = len(x), min(workers, len(chunks))
     jobs = [[(i, c) for i, c in enumerate(chunks) if i % workers == w] for w in range(workers)]
     masks = _dropout_masks(model, chunks, training)
@@ -183,10 +224,8 @@ def run(model, x, y, chunks, training, workers):
     if workers - 1 > _pool_size:  # the calling thread is worker 0
         _pool_size = workers - 1
         _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="tinynet")
-    if _blas is None:
-        from threadpoolctl import ThreadpoolController
-        _blas = ThreadpoolController()
-    with _blas.limit(limits=1, user_api="blas"):  # one BLAS thread per worker
+    limit = contextlib.nullcontext() if _held else _controller().limit(limits=1, user_api="blas")
+    with limit:  # one BLAS thread per worker
         futures = [_pool.submit(_run_chunks, twins[w], jobs[w], x, y, n, training, masks)
                    for w in range(1, workers)]
         results = [_run_chunks(twins[0], jobs[0], x, y, n, training, masks)]

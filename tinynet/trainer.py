@@ -148,66 +148,68 @@ class Trainer:
 
         history = callbacks_module.History()
         cbs = [history, callbacks_module.TerminateOnNaN(), *(callbacks or [])]
+        n, steps = len(x), -(-len(x) // batch_size)
         for cb in cbs:
             cb.set_model(self)
+            cb.set_params({"epochs": epochs, "steps": steps, "verbose": verbose})
             cb.on_train_begin()
         self.stop_training, self.stop_reason = False, None
-        n, steps = len(x), -(-len(x) // batch_size)
-        for epoch in range(initial_epoch, epochs):
-            for cb in cbs:
-                cb.on_epoch_begin(epoch)
-            start = time.perf_counter()
-            order = utils.rng().permutation(n) if shuffle else None
-            bar = (tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="step",
-                        leave=True, dynamic_ncols=True) if verbose == 1 else None)
-            totals, seen = {}, 0
-            for step in range(steps):
-                batch = slice(step * batch_size, (step + 1) * batch_size)
-                idx = batch if order is None else order[batch]
-                xb, yb = x[idx], y[idx]
-                value, y_pred = self._train_step(xb, yb)
-                logs = self._logs(value, yb, y_pred)
-                seen += len(xb)
-                for key, v in logs.items():  # the epoch's figure: batch values weighted by size
-                    totals[key] = totals.get(key, 0.0) + v * len(xb)
+        with parallel.one_blas_thread(self, batch_size, training=True):
+            for epoch in range(initial_epoch, epochs):
                 for cb in cbs:
-                    cb.on_batch_end(step, logs)
+                    cb.on_epoch_begin(epoch)
+                start = time.perf_counter()
+                order = utils.rng().permutation(n) if shuffle else None
+                bar = (tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="step",
+                            leave=True, dynamic_ncols=True) if verbose == 1 else None)
+                totals, seen = {}, 0
+                for step in range(steps):
+                    batch = slice(step * batch_size, (step + 1) * batch_size)
+                    idx = batch if order is None else order[batch]
+                    xb, yb = x[idx], y[idx]
+                    value, y_pred = self._train_step(xb, yb)
+                    logs = self._logs(value, yb, y_pred)
+                    seen += len(xb)
+                    for key, v in logs.items():  # the epoch's figure: batch values weighted by size
+                        totals[key] = totals.get(key, 0.0) + v * len(xb)
+                    for cb in cbs:
+                        cb.on_batch_end(step, logs)
+                    if bar is not None:
+                        bar.update(1)
+                        if step % 20 == 0 or step == steps - 1:
+                            bar.set_postfix_str(_fmt({k: t / seen for k, t in totals.items()}),
+                                                refresh=False)
+                    if self.stop_training:
+                        break
                 if bar is not None:
-                    bar.update(1)
-                    if step % 20 == 0 or step == steps - 1:
-                        bar.set_postfix_str(_fmt({k: t / seen for k, t in totals.items()}),
-                                            refresh=False)
+                    bar.close()
+                epoch_logs = {key: t / seen for key, t in totals.items()}
+                if validation_data is not None:
+                    epoch_logs.update(self._evaluate_logs(x_val, y_val, batch_size, prefix="val_"))
+                if verbose == 2 or (verbose == 1 and validation_data is not None):
+                    print(f"Epoch {epoch + 1}/{epochs} - {time.perf_counter() - start:.1f}s - "
+                          f"{_fmt(epoch_logs)}")
+                for cb in cbs:
+                    cb.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-            if bar is not None:
-                bar.close()
-            epoch_logs = {key: t / seen for key, t in totals.items()}
-            if validation_data is not None:
-                epoch_logs.update(self._evaluate_logs(x_val, y_val, batch_size, prefix="val_"))
-            if verbose == 2 or (verbose == 1 and validation_data is not None):
-                print(f"Epoch {epoch + 1}/{epochs} - {time.perf_counter() - start:.1f}s - "
-                      f"{_fmt(epoch_logs)}")
-            for cb in cbs:
-                cb.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
         for cb in cbs:
             cb.on_train_end()
         if self.stop_reason:
             warnings.warn(self.stop_reason, callbacks_module.TrainingStopped, stacklevel=2)
-        history.params = {"epochs": epochs, "steps": steps, "verbose": verbose}
         return history
 
     def _evaluate_logs(self, x, y, batch_size, prefix="", verbose=0):
         totals, seen = {}, 0
         steps = -(-len(x) // batch_size)
-        for step in tqdm(range(steps), desc="evaluate", unit="step", disable=verbose != 1):
-            xb, yb = x[step * batch_size:(step + 1) * batch_size], y[step * batch_size:
-                                                                    (step + 1) * batch_size]
-            value, y_pred = self._passes(xb, yb, training=False)
-            for key, v in self._logs(value, yb, y_pred, prefix).items():
-                totals[key] = totals.get(key, 0.0) + v * len(xb)
-            seen += len(xb)
+        with parallel.one_blas_thread(self, batch_size, training=False):
+            for step in tqdm(range(steps), desc="evaluate", unit="step", disable=verbose != 1):
+                batch = slice(step * batch_size, (step + 1) * batch_size)
+                xb, yb = x[batch], y[batch]
+                value, y_pred = self._passes(xb, yb, training=False)
+                for key, v in self._logs(value, yb, y_pred, prefix).items():
+                    totals[key] = totals.get(key, 0.0) + v * len(xb)
+                seen += len(xb)
         return {key: t / seen for key, t in totals.items()}
 
     def evaluate(self, x, y, batch_size=32, verbose=1):
@@ -228,8 +230,9 @@ class Trainer:
         x, _ = self._check_data(x, None, "predict", inputs_only=True)
         steps = -(-len(x) // batch_size)
         show = verbose == 1 or (verbose == "auto" and steps > 1)
-        out = [self._passes(x[i * batch_size:(i + 1) * batch_size], None, training=False)[1]
-               for i in tqdm(range(steps), desc="predict", unit="step", disable=not show)]
+        with parallel.one_blas_thread(self, batch_size, training=False):
+            out = [self._passes(x[i * batch_size:(i + 1) * batch_size], None, training=False)[1]
+                   for i in tqdm(range(steps), desc="predict", unit="step", disable=not show)]
         return np.concatenate(out)
 
 

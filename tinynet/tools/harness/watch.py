@@ -78,6 +78,7 @@ def tinynet_watch(log):
     class TinynetWatch(Callback):
         def on_train_begin(self, logs=None):
             log.begin_fit(self.model)
+            log.set_steps(self.params["steps"])
 
         def on_batch_end(self, batch, logs=None):
             log.step(batch, logs["loss"])  # the batch loss itself
