@@ -217,3 +217,18 @@ def test_blas_runs_one_thread_inside_a_chunked_fit_and_gets_its_threads_back():
     model.fit(x, y, batch_size=32, verbose=0, callbacks=[watch])
     assert watch.seen == [1] * len(before)
     assert blas_threads() == before
+
+
+def test_a_step_too_big_for_memory_is_chunked_even_on_one_worker(tiny_chunks, monkeypatch):
+    """workers=1 keeps today's whole-batch path, until the step's working set passes
+    WHOLE_BYTES: then its chunks run one after another, and it trains as the whole batch does."""
+    x, y = data((28, 28, 1), 21)
+    whole, logs_whole = train(mnist_cnn.build_model, 1, x, y)
+    assert len(parallel.plan(whole, 7, True, 1)) == 1
+    tiny_chunks(whole, 2)
+    monkeypatch.setattr(parallel, "WHOLE_BYTES", 6 * parallel.bytes_per_sample(whole))
+    assert [c.stop - c.start for c in parallel.plan(whole, 7, True, 1)] == [2, 2, 2, 1]
+    assert len(parallel.plan(whole, 6, True, 1)) == 1  # at the budget: whole
+    split, logs_split = train(mnist_cnn.build_model, 1, x, y)
+    assert_close(whole.get_weights(), split.get_weights())
+    np.testing.assert_allclose(logs_whole["loss"], logs_split["loss"], rtol=RTOL)

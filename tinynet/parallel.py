@@ -41,6 +41,9 @@ MIN_CHUNK_FLOPS = 100e6  # measured: at 30e6 the MLP's 39-MFLOP chunks ran 1.7×
 # a chunk does at least this many FLOPs per weight byte; 5× more when the weights outgrow the
 # chunk budget and come from RAM (the Dense after Flatten of a 112×112 CNN holds 9 MB)
 FLOPS_PER_WEIGHT_BYTE = 20
+# Above this working set a step is chunked even on one worker: a batch of 128 112×112 images
+# through the book's CNN would otherwise peak at 2 GB
+WHOLE_BYTES = 256 << 20
 _ACTIVATIONS = tuple(activations.ACTIVATIONS.values())
 _pool, _pool_size, _blas, _held = None, 0, None, False
 
@@ -90,11 +93,13 @@ def plan(model, n, training, workers):
     threads, or in training when a layer mixes samples or the loss is not a per-sample mean.
     Otherwise chunks of about ``CHUNK_BYTES`` (but enough samples to pay for streaming the
     weights), their count a multiple of the workers so each gets the same share, and the sizes
-    as even as slices of one size allow.
+    as even as slices of one size allow. A step whose whole working set passes
+    ``WHOLE_BYTES`` is chunked even on one worker (one after another), so memory stays bounded.
     """
     whole, flops = [slice(0, n)], max(1, 3 * flops_per_sample(model))  # forward, dW, dx
     min_flops = MIN_CHUNK_FLOPS * passes(model)
-    if workers == 1 or n < 2 or n * flops < 2 * min_flops:
+    big = n * bytes_per_sample(model) > WHOLE_BYTES  # chunked even on one worker, for memory
+    if (workers == 1 and not big) or n < 2 or n * flops < 2 * min_flops:
         return whole
     if training and (any(getattr(layer, "mixes_batch", False) for layer in model.layers)
                      or type(model.loss) not in losses.LOSSES.values()):
@@ -117,8 +122,9 @@ def one_blas_thread(model, batch_size, training):
     OpenBLAS's threads each time (measured on the CNN: 6.8 ms a step against 5.7).
     """
     global _held
-    chunked = len(plan(model, batch_size, training, resolve_workers(model.workers))) > 1
-    if not chunked or _held:
+    workers = resolve_workers(model.workers)
+    chunked = len(plan(model, batch_size, training, workers)) > 1
+    if workers == 1 or not chunked or _held:
         yield
         return
     with _controller().limit(limits=1, user_api="blas"):
@@ -224,7 +230,8 @@ def run(model, x, y, chunks, training, workers):
     if workers - 1 > _pool_size:  # the calling thread is worker 0
         _pool_size = workers - 1
         _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="tinynet")
-    limit = contextlib.nullcontext() if _held else _controller().limit(limits=1, user_api="blas")
+    limit = (contextlib.nullcontext() if _held or workers == 1
+             else _controller().limit(limits=1, user_api="blas"))
     with limit:  # one BLAS thread per worker
         futures = [_pool.submit(_run_chunks, twins[w], jobs[w], x, y, n, training, masks)
                    for w in range(1, workers)]
