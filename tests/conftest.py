@@ -26,3 +26,14 @@ def _fresh_state():
     utils.clear_session()
     utils.set_random_seed(0)
     yield
+
+
+@pytest.fixture
+def keras_float64():
+    """Keras with floatx float64 for one test: its loss metric and learning-rate variable
+    follow floatx, so a float64 comparison with tinynet needs it."""
+    keras = pytest.importorskip("keras")
+    old = keras.config.floatx()
+    keras.config.set_floatx("float64")
+    yield
+    keras.config.set_floatx(old)

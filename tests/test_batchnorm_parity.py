@@ -123,16 +123,8 @@ def keras_net(variant):
     return model
 
 
-@pytest.fixture
-def float64_keras():
-    old = keras.config.floatx()
-    keras.config.set_floatx("float64")  # the loss and its metric follow floatx
-    yield
-    keras.config.set_floatx(old)
-
-
 @pytest.mark.parametrize("variant", ["plain", "l2", "frozen"])
-def test_bn_network_trains_like_keras_for_10_adam_steps(variant, float64_keras):
+def test_bn_network_trains_like_keras_for_10_adam_steps(variant, keras_float64):
     km = keras_net(variant)
     rng = np.random.default_rng(9)
     weights = [rng.uniform(0.5, 2.0, w.shape) if "moving_variance" in w.path

@@ -308,15 +308,6 @@ def test_set_state_rejects_foreign_state():
         other.update({"w": np.ones(3, np.float32)}, {"w": np.ones(3, np.float32)})
 
 
-@pytest.fixture
-def keras_float64():
-    """Keras with floatx float64, so its learning-rate variable is float64 as tinynet's is."""
-    old = keras.config.floatx()
-    keras.config.set_floatx("float64")
-    yield
-    keras.config.set_floatx(old)
-
-
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_fifty_steps_match_keras_in_float64(case, keras_float64):
     name, kwargs = case

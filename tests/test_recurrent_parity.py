@@ -143,15 +143,6 @@ def test_embedding_matches_keras():
 VOCAB, T, CLASSES, BATCH = 70, 7, 4, 9
 
 
-@pytest.fixture
-def keras_float64():
-    """Keras with floatx float64: its loss metric and learning-rate variable follow floatx."""
-    old = keras.config.floatx()
-    keras.config.set_floatx("float64")
-    yield
-    keras.config.set_floatx(old)
-
-
 def recurrent_stack(make, **adam):
     """Embedding → LSTM(return_sequences) → GRU → Dense(softmax), in Keras or tinynet."""
     layers = make.layers

@@ -14,14 +14,6 @@ from tinynet.tools.interop import from_keras, to_keras  # noqa: E402
 VOCAB, T, BATCH = 60, 6, 8
 
 
-@pytest.fixture
-def keras_float64():
-    old = keras.config.floatx()
-    keras.config.set_floatx("float64")
-    yield
-    keras.config.set_floatx(old)
-
-
 def keras_stack(rng):
     L, R = keras.layers, keras.regularizers
     model = keras.Sequential([

@@ -56,15 +56,7 @@ def keras_model(dtype="float64"):
     ])
 
 
-@pytest.fixture
-def float64_keras():
-    old = keras.config.floatx()
-    keras.config.set_floatx("float64")
-    yield
-    keras.config.set_floatx(old)
-
-
-def test_training_with_penalties_follows_keras(float64_keras):
+def test_training_with_penalties_follows_keras(keras_float64):
     km = keras_model()
     rng = np.random.default_rng(3)
     km.set_weights([rng.normal(0, 0.5, w.shape) for w in km.get_weights()])

@@ -2,12 +2,12 @@
 
 import numpy as np
 
-from tinynet import utils
 from tinynet.layers.base import Layer
-from tinynet.layers.conv import check_image_input, check_padding, same_padding, window_output_shape
+from tinynet.layers.base_pooling import Pooling2D
+from tinynet.layers.conv import check_image_input
 
 
-class AveragePooling2D(Layer):
+class AveragePooling2D(Pooling2D):
     """Average pooling over NHWC images, as ``keras.layers.AveragePooling2D``.
 
     With ``'same'`` a window that hangs over the border averages only the cells inside the
@@ -23,29 +23,12 @@ class AveragePooling2D(Layer):
         **kwargs: ``name``, ``dtype``, ``input_shape``, ``trainable``.
     """
 
-    def __init__(self, pool_size, strides=None, padding="valid", **kwargs):
-        super().__init__(**kwargs)
-        self.pool_size = utils.pair(pool_size, "pool_size", self.name)
-        self.strides = (self.pool_size if strides is None
-                        else utils.pair(strides, "strides", self.name))
-        self.padding = check_padding(padding, self.name)
-
     def build(self, input_shape):
         super().build(input_shape)
         h, w, _ = input_shape
-        (ph, pw), (sh, sw) = self.pool_size, self.strides
-        if self.padding == "same":
-            self.pads = [same_padding(h, ph, sh), same_padding(w, pw, sw)]
-        else:
-            self.pads = [(0, 0), (0, 0)]
-        self.padded_hw = (h + sum(self.pads[0]), w + sum(self.pads[1]))
         # counts[i, j] = the number of real (not padding) cells in window (i, j)
         inside = self._pad(np.ones((1, h, w, 1), dtype=self.dtype))
         self.counts = self._window_sums(inside)[0]
-
-    def compute_output_shape(self, input_shape):
-        oh, ow = window_output_shape(self, input_shape, self.pool_size, self.strides, "pool")
-        return oh, ow, input_shape[-1]
 
     def _pad(self, x):
         return np.pad(x, [(0, 0), *self.pads, (0, 0)]) if self.padding == "same" else x
@@ -75,11 +58,6 @@ class AveragePooling2D(Layer):
                 dxp[:, p:p + sh * oh:sh, q:q + sw * ow:sw] += share
         (top, _), (left, _) = self.pads
         return dxp[:, top:top + h, left:left + w]
-
-    def get_config(self):
-        return {**super().get_config(), "pool_size": self.pool_size,
-                "strides": self.strides, "padding": self.padding}
-
 
 class GlobalAveragePooling2D(Layer):
     """The mean of each channel over all pixels, as ``keras.layers.GlobalAveragePooling2D``.

@@ -3,12 +3,11 @@
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from tinynet import utils
-from tinynet.layers.base import Layer
-from tinynet.layers.conv import check_image_input, check_padding, same_padding, window_output_shape
+from tinynet.layers.base_pooling import Pooling2D
+from tinynet.layers.conv import check_image_input
 
 
-class MaxPooling2D(Layer):
+class MaxPooling2D(Pooling2D):
     """Max pooling over NHWC images, as ``keras.layers.MaxPooling2D``.
 
     In backward each window's gradient goes to its maximum. On a tie it all goes to the first
@@ -28,27 +27,12 @@ class MaxPooling2D(Layer):
     """
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", **kwargs):
-        super().__init__(**kwargs)
-        self.pool_size = utils.pair(pool_size, "pool_size", self.name)
-        self.strides = (self.pool_size if strides is None
-                        else utils.pair(strides, "strides", self.name))
-        self.padding = check_padding(padding, self.name)
+        super().__init__(pool_size, strides, padding, **kwargs)  # Keras's default window: 2×2
 
     def build(self, input_shape):
         super().build(input_shape)
-        h, w, _ = input_shape
-        (ph, pw), (sh, sw) = self.pool_size, self.strides
-        if self.padding == "same":
-            self.pads = [same_padding(h, ph, sh), same_padding(w, pw, sw)]
-        else:
-            self.pads = [(0, 0), (0, 0)]
-        self.padded_hw = (h + sum(self.pads[0]), w + sum(self.pads[1]))
         # the windows tile the input, less what 'valid' drops: the reshape path applies
         self.tiled = self.strides == self.pool_size and not any(map(sum, self.pads))
-
-    def compute_output_shape(self, input_shape):
-        oh, ow = window_output_shape(self, input_shape, self.pool_size, self.strides, "pool")
-        return oh, ow, input_shape[-1]
 
     # y[n, i, j, c] = max over p, q of x[n, i·sh + p, j·sw + q, c]
     def forward(self, x, training=False):
@@ -108,7 +92,3 @@ class MaxPooling2D(Layer):
                     self.argmax == p * pw + q, dy, 0)
         (top, _), (left, _) = self.pads
         return dxp[:, top:top + h, left:left + w]
-
-    def get_config(self):
-        return {**super().get_config(), "pool_size": self.pool_size,
-                "strides": self.strides, "padding": self.padding}
