@@ -16,6 +16,7 @@ otherwise computes what TensorFlow's dropout computes: ``where(keep, x · scale,
 """
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from tinynet.tools import listings
 from tinynet.tools.harness import quiet
@@ -95,6 +96,10 @@ def run_lockstep(name, seed=0, quick=False, epochs=None, progress=None):
     theirs = keras_model(name, seed)
     mine = listing.twin.build_model()
     mine.set_weights(trained_weights(theirs))
+    # Whole batches on one BLAS thread: a summation order that does not depend on the core
+    # count. OpenBLAS's two threads split the sums otherwise, which on the quick MLP run flipped
+    # one ReLU at step 267 and left a 3.6e-3 gap where one thread stays at 1.5e-6.
+    mine.workers = 1
     drop_mine = [layer for layer in mine.layers if type(layer).__name__ == "Dropout"]
     drop_theirs = [layer for layer in theirs.layers if hasattr(layer, "set_mask")]
 
@@ -104,23 +109,24 @@ def run_lockstep(name, seed=0, quick=False, epochs=None, progress=None):
     if bar:
         bar.set_steps(steps)
     losses = {"tinynet": [], "keras": []}
-    for _ in range(epochs):
-        order = rng.permutation(len(x))
-        for step in range(steps):
-            idx = order[step * BATCH_SIZE:(step + 1) * BATCH_SIZE]
-            for a, b in zip(drop_mine, drop_theirs, strict=True):
-                keep = rng.random((len(idx), *a.input_shape), dtype=np.float32) >= a.rate
-                a.fixed_mask = keep
-                b.set_mask(keep)
-            with quiet.keras_warnings_filtered():
-                losses["keras"].append(theirs.train_on_batch(x[idx], y[idx],
-                                                             return_dict=True)["loss"])
-            logs = mine.train_on_batch(x[idx], y[idx])
-            losses["tinynet"].append(float(logs[0] if isinstance(logs, list) else logs))
+    with threadpool_limits(limits=1, user_api="blas"):
+        for _ in range(epochs):
+            order = rng.permutation(len(x))
+            for step in range(steps):
+                idx = order[step * BATCH_SIZE:(step + 1) * BATCH_SIZE]
+                for a, b in zip(drop_mine, drop_theirs, strict=True):
+                    keep = rng.random((len(idx), *a.input_shape), dtype=np.float32) >= a.rate
+                    a.fixed_mask = keep
+                    b.set_mask(keep)
+                with quiet.keras_warnings_filtered():
+                    losses["keras"].append(theirs.train_on_batch(x[idx], y[idx],
+                                                                 return_dict=True)["loss"])
+                logs = mine.train_on_batch(x[idx], y[idx])
+                losses["tinynet"].append(float(logs[0] if isinstance(logs, list) else logs))
+                if bar:
+                    bar.step(step)
             if bar:
-                bar.step(step)
-        if bar:
-            bar.end_epoch()
+                bar.end_epoch()
     if bar:
         bar.close()
     rel = relative_difference(losses["tinynet"], losses["keras"])
