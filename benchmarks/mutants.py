@@ -229,9 +229,9 @@ MUTANTS = [
            "(MichiganCOG/ViP#13)",
            "tinynet/trainer.py",
            "# the epoch's figure: batch values weighted by size\n"
-           "                    totals[key] = totals.get(key, 0.0) + v * len(xb)",
+           "                        totals[key] = totals.get(key, 0.0) + v * len(xb)",
            "# the epoch's figure: batch values weighted by size\n"
-           "                    totals[key] = totals.get(key, 0.0) + v * batch_size",
+           "                        totals[key] = totals.get(key, 0.0) + v * batch_size",
            ("tests/test_data_order.py",)),
     Mutant("early_stopping_off_by_one", "training loop",
            "EarlyStopping waits one epoch too many (keras-team/keras#8100)",
