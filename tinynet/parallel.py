@@ -32,18 +32,14 @@ from tinynet.layers.rnn import RNN
 CHUNK_BYTES = 16 << 20  # activations + im2col per chunk: two workers share a 32 MB L3
 # A chunk does at least this many FLOPs of matrix products per pass over its layers, so that
 # its fixed cost (a few dozen Python calls, holding the GIL) stays small beside them; a step
-# that can't fill two chunks runs whole (XOR). A recurrent layer makes those calls at every
-# time step, so it multiplies the bound by its steps: an LSTM's 28 steps of 16×512 gates are
-# too small to share the GIL, and measured slower on two workers than on one.
-MIN_CHUNK_FLOPS = 100e6  # measured: at 30e6 the MLP's 39-MFLOP chunks ran 1.7× slower on two
-# workers than whole (AVX-512 sgemm does 39 MFLOP in ~0.2 ms, as long as the thread hand-off)
+# that can't fill two chunks runs whole (XOR; the MLP, whose 39-MFLOP chunks ran 1.7× slower
+# split). A recurrent layer pays that cost at every time step, so passes() multiplies the bound.
+MIN_CHUNK_FLOPS = 100e6
 # Every chunk streams all the weights about five times (forward, dx, dW, the sum of the dWs), so
 # a chunk does at least this many FLOPs per weight byte; 5× more when the weights outgrow the
 # chunk budget and come from RAM (the Dense after Flatten of a 112×112 CNN holds 9 MB)
 FLOPS_PER_WEIGHT_BYTE = 20
-# Above this working set a step is chunked even on one worker: a batch of 128 112×112 images
-# through the book's CNN would otherwise peak at 2 GB
-WHOLE_BYTES = 256 << 20
+WHOLE_BYTES = 256 << 20  # past this working set, chunks even on one worker (else 2 GB peaks)
 _ACTIVATIONS = tuple(activations.ACTIVATIONS.values())
 _pool, _pool_size, _blas, _held = None, 0, None, False
 
