@@ -125,6 +125,7 @@ class GELU:
     """Keras's default ``'gelu'`` is the exact form (``approximate=False``), through erf."""
 
     name = "gelu"
+    keeps_input = True  # backward reads the z of the last forward, not only y
     _erfc = staticmethod(np.vectorize(math.erfc, otypes=[np.float64]))  # NumPy has no erf
     # 1/√2 as TF's gelu uses it: cast from a float32 tensor, so 0.7071067690849304 even in
     # float64 (the same trap as Adam's betas; 1e-9 relative)
@@ -159,6 +160,7 @@ class Swish:
     """``swish`` and ``silu`` are one function; Keras names it ``silu`` in configs."""
 
     name = "silu"
+    keeps_input = True  # backward reads the σ(z) of the last forward, not only y
 
     # y = z·σ(z)
     def forward(self, z):

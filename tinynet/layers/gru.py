@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from tinynet import activations
-from tinynet.layers.rnn import RNN
+from tinynet.layers.rnn import RNN, step_activation
 
 
 class GRU(RNN):
@@ -28,7 +27,8 @@ class GRU(RNN):
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
                  reset_after=True, **kwargs):
         super().__init__(units, activation=activation, **kwargs)
-        self.recurrent_activation = activations.get(recurrent_activation)
+        self.recurrent_activation = step_activation(self, "recurrent_activation",
+                                                    recurrent_activation)
         self.reset_after = bool(reset_after)
 
     def bias_shape(self):

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from tinynet import activations, initializers
-from tinynet.layers.rnn import RNN
+from tinynet import initializers
+from tinynet.layers.rnn import RNN, step_activation
 
 
 class LSTM(RNN):
@@ -28,7 +28,8 @@ class LSTM(RNN):
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
                  unit_forget_bias=True, **kwargs):
         super().__init__(units, activation=activation, **kwargs)
-        self.recurrent_activation = activations.get(recurrent_activation)
+        self.recurrent_activation = step_activation(self, "recurrent_activation",
+                                                    recurrent_activation)
         self.unit_forget_bias = bool(unit_forget_bias)
 
     def initial_bias(self):

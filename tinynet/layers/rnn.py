@@ -20,6 +20,21 @@ UNSUPPORTED = {"dropout": 0.0, "recurrent_dropout": 0.0, "stateful": False,
                "return_state": False, "unroll": False}
 
 
+def step_activation(layer, option, name):
+    """An activation run at every time step: its backward must work from ``y`` alone.
+
+    GELU and swish keep their last ``z`` for backward, and one activation object serves every
+    step, so backprop through time would see only the last step's ``z``: refused, not wrong.
+    """
+    activation = activations.get(name)
+    if getattr(activation, "keeps_input", False):
+        raise ValueError(
+            f"{layer.name}: {option}={activation.name!r} is not supported in a recurrent layer: "
+            "its derivative needs each step's input, which the layer does not keep. Use tanh, "
+            "sigmoid, relu, elu, selu, softplus, leaky_relu or hard_sigmoid.")
+    return activation
+
+
 def refuse_unsupported(layer, options):
     """Raise, naming the option, when a Keras option tinynet lacks is set to a non-default."""
     for key, value in options.items():
@@ -66,7 +81,7 @@ class RNN(Layer):
         if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
             raise ValueError(f"{self.name}: units must be a positive int, got {units!r}.")
         self.units = int(units)
-        self.activation = activations.get(activation)
+        self.activation = step_activation(self, "activation", activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
