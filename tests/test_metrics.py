@@ -31,3 +31,12 @@ def test_values_by_hand():
     t = np.array([[1.0], [0.0]])
     p = np.array([[0.5], [0.5]])
     assert metrics.mean_squared_error(t, p) == 0.25 and metrics.mean_absolute_error(t, p) == 0.5
+
+
+def test_sparse_accuracy_on_sequence_outputs():
+    """Labels (N, T) against probabilities (N, T, C), as Embedding → GRU(return_sequences) →
+    Dense(softmax) produces: one comparison per time step (it raised a broadcast error)."""
+    y_pred = np.zeros((2, 3, 4))
+    y_pred[0, :, 1] = y_pred[1, :, 2] = 1
+    y_true = np.array([[1, 1, 0], [2, 3, 2]])
+    assert metrics.sparse_categorical_accuracy(y_true, y_pred) == pytest.approx(4 / 6)

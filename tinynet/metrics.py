@@ -13,7 +13,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
 
 # correct = argmax p == label
 def sparse_categorical_accuracy(y_true, y_pred):
-    return float(np.mean(y_pred.argmax(axis=-1) == np.reshape(y_true, -1)))
+    return float(np.mean(y_pred.argmax(axis=-1).reshape(-1) == np.reshape(y_true, -1)))
 
 
 # correct = argmax p == argmax t
