@@ -232,3 +232,22 @@ def test_a_step_too_big_for_memory_is_chunked_even_on_one_worker(tiny_chunks, mo
     split, logs_split = train(mnist_cnn.build_model, 1, x, y)
     assert_close(whole.get_weights(), split.get_weights())
     np.testing.assert_allclose(logs_whole["loss"], logs_split["loss"], rtol=RTOL)
+
+
+def test_a_loss_of_ones_own_is_evaluated_whole_but_predict_still_chunks(tiny_chunks):
+    """Chunk losses are weighted n_c/n, which is right only for a per-sample mean: a custom
+    loss runs whole in evaluate as in fit; predict needs no loss and may still chunk."""
+    from tinynet import losses
+
+    class Mine(losses.MeanSquaredError):
+        pass
+
+    model = mnist_mlp.build_model()
+    tiny_chunks(model, 2)
+    model.compile(optimizer="sgd", loss="mse", workers=2)
+    assert len(parallel.plan(model, 6, False, 2)) == 3
+    model.compile(optimizer="sgd", loss=Mine(), workers=2)
+    assert len(parallel.plan(model, 6, False, 2)) == 1
+    assert len(parallel.plan(model, 6, True, 2)) == 1
+    model.loss = None  # as before compile: predict alone
+    assert len(parallel.plan(model, 6, False, 2)) == 3

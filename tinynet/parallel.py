@@ -8,14 +8,12 @@ and PyTorch's DDP use across machines (all-reduce of the gradients), here across
 process: NumPy releases the GIL inside ufuncs and BLAS, so the threads truly run in parallel.
 
 - Each worker thread owns a *replica* of the model: shallow copies of the layers, sharing the
-  ``params`` arrays but with their own ``grads`` and caches. The layers' code is untouched.
-- BLAS runs single-threaded inside the workers (threadpoolctl), so threads don't fight.
+  ``params`` arrays but with their own ``grads`` and caches, and one BLAS thread.
 - Chunks are sized by bytes (``CHUNK_BYTES`` of activations and im2col matrices each), so each
   chunk's working set stays in cache and no step holds the whole batch's im2col matrix.
 - A layer whose training output mixes samples (``mixes_batch``, e.g. BatchNormalization's
   batch statistics) runs the step as one chunk. Dropout's masks are drawn per chunk, in chunk
   order, from the layer's generator: the same numbers as one draw for the whole batch.
-- Small steps (XOR, a batch of 1) run as one chunk on the calling thread: today's plain path.
 """
 
 import contextlib
@@ -97,9 +95,10 @@ def plan(model, n, training, workers):
     big = n * bytes_per_sample(model) > WHOLE_BYTES  # chunked even on one worker, for memory
     if (workers == 1 and not big) or n < 2 or n * flops < 2 * min_flops:
         return whole
-    if training and (any(getattr(layer, "mixes_batch", False) for layer in model.layers)
-                     or type(model.loss) not in losses.LOSSES.values()):
+    if training and any(getattr(layer, "mixes_batch", False) for layer in model.layers):
         return whole
+    if model.loss is not None and type(model.loss) not in losses.LOSSES.values():
+        return whole  # a loss of one's own may not be a per-sample mean: evaluate it whole too
     weight_bytes = sum(w.nbytes for layer in model.layers for w in layer.params.values())
     ratio = FLOPS_PER_WEIGHT_BYTE * (5 if weight_bytes > CHUNK_BYTES else 1)
     per_chunk = max(1, CHUNK_BYTES // max(1, bytes_per_sample(model)),
@@ -225,6 +224,8 @@ def run(model, x, y, chunks, training, workers):
     twins = [replica(model) for _ in range(workers)]
     if workers - 1 > _pool_size:  # the calling thread is worker 0
         _pool_size = workers - 1
+        if _pool is not None:
+            _pool.shutdown(wait=False)
         _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="tinynet")
     limit = (contextlib.nullcontext() if _held or workers == 1
              else _controller().limit(limits=1, user_api="blas"))
