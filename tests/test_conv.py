@@ -15,6 +15,7 @@ tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 pytestmark = pytest.mark.keras
 
+
 def test_float64_layer_computes_in_float64():
     layer = Conv2D(2, 3, dtype="float64")
     y = layer.forward(np.ones((1, 4, 4, 1), dtype=np.float32))

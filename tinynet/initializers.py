@@ -136,6 +136,7 @@ def orthogonal(shape, rng):
     q *= np.sign(np.diag(r))  # makes the factorization unique, so Q is uniformly distributed
     return np.ascontiguousarray((q.T if rows < cols else q).reshape(shape))
 
+
 INITIALIZERS = {
     f.__name__: f
     for f in (glorot_uniform, glorot_normal, he_uniform, he_normal, zeros, ones,

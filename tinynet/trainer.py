@@ -83,7 +83,6 @@ class Trainer:
             return self._loss_and_backward(y, y_pred), y_pred
         return self._loss_value(y, y_pred), y_pred
 
-
     def _logs(self, value, y, y_pred, prefix=""):
         logs = {prefix + "loss": float(value)}
         for name, fn in self._metric_fns:
