@@ -9,8 +9,7 @@ process: NumPy releases the GIL inside ufuncs and BLAS, so the threads truly run
 
 - Each worker thread owns a *replica* of the model: shallow copies of the layers, sharing the
   ``params`` arrays but with their own ``grads`` and caches, and one BLAS thread.
-- Chunks are sized by bytes (``CHUNK_BYTES`` of activations and im2col matrices each), so each
-  chunk's working set stays in cache and no step holds the whole batch's im2col matrix.
+- Chunks are sized by bytes (``CHUNK_BYTES``), so no step holds the whole batch's im2col.
 - A layer whose training output mixes samples (``mixes_batch``, e.g. BatchNormalization's
   batch statistics) runs the step as one chunk. Dropout's masks are drawn per chunk, in chunk
   order, from the layer's generator: the same numbers as one draw for the whole batch.
