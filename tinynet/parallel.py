@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from tinynet import activations, losses, regularizers
+from tinynet import activations, losses, regularizers, validation
 from tinynet.layers.dropout import Dropout
 from tinynet.layers.rnn import RNN
 
@@ -45,10 +45,8 @@ def resolve_workers(workers):
     """``workers`` checked: ``None`` means one per core (``os.cpu_count()``)."""
     if workers is None:
         return os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
-        raise ValueError(f"workers must be a positive int or None (one per core), got "
-                         f"{workers!r}. Use workers=1 to run every step on the calling thread.")
-    return int(workers)
+    return validation.check_int(workers, "workers", minimum=1, example="workers=1 (no threads)",
+                                none_ok=True)
 
 
 # -- the plan: how many chunks, and which samples each one holds ----------------------------

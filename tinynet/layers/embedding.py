@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tinynet import initializers, regularizers
+from tinynet import initializers, regularizers, validation
 from tinynet.layers.base import Layer
 
 
@@ -27,13 +27,13 @@ class Embedding(Layer):
     def __init__(self, input_dim, output_dim, embeddings_initializer="random_uniform",
                  embeddings_regularizer=None, mask_zero=False, **kwargs):
         super().__init__(**kwargs)
-        for what, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
-                raise ValueError(f"{self.name}: {what} must be a positive int, got {value!r}.")
         if mask_zero:
             raise ValueError(f"{self.name}: mask_zero=True is not implemented in tinynet; "
                              "leave mask_zero=False (padding id 0 is then an ordinary token).")
-        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.input_dim = validation.check_positive_int(input_dim, f"{self.name}: input_dim",
+                                                       "Embedding(10000, 64)")
+        self.output_dim = validation.check_positive_int(output_dim, f"{self.name}: output_dim",
+                                                        "Embedding(10000, 64)")
         self.embeddings_initializer = initializers.get(
             "random_uniform" if embeddings_initializer == "uniform" else embeddings_initializer)
         regularizers.attach(self, embeddings=embeddings_regularizer)

@@ -12,7 +12,7 @@ Backward is backprop through time (BPTT): one loop over ``t`` in reverse in each
 
 import numpy as np
 
-from tinynet import activations, initializers, regularizers
+from tinynet import activations, initializers, regularizers, validation
 from tinynet.layers.base import Layer
 
 # Keras options that change the computation and that tinynet does not implement
@@ -78,9 +78,7 @@ class RNN(Layer):
         options = {k: kwargs.pop(k) for k in list(kwargs) if k in UNSUPPORTED}
         super().__init__(**kwargs)
         refuse_unsupported(self, options)
-        if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
-            raise ValueError(f"{self.name}: units must be a positive int, got {units!r}.")
-        self.units = int(units)
+        self.units = validation.check_positive_int(units, f"{self.name}: units", "LSTM(128)")
         self.activation = step_activation(self, "activation", activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
